@@ -1,0 +1,69 @@
+-- One row per kommunekode × aar × bygning_id × maaler_id × month (local time) inside the reporting year:
+-- each period's amount split over the real seconds it covers, the meter's share for the building applied,
+-- and only the part inside the meter's active period and the year counted.
+with
+
+perioder as (
+    select * from {{ ref('int_forbrug_perioder') }}
+),
+
+tilknytning as (
+    select * from {{ ref('int_maalere_tilknyttet') }}
+),
+
+klippet as (
+    select
+        p.kommunekode,
+        p.aar,
+        t.bygning_id,
+        p.maaler_id,
+        p.forsyningsart,
+        t.andel,
+        p.maengde_basis,
+        p.sekunder as periode_sekunder,
+        greatest(p.fra_tid, t.aktiv_fra_tid) as start_tid,
+        least(p.til_tid, t.aktiv_til_tid) as slut_tid
+    from perioder as p
+    inner join tilknytning as t
+        on t.kommunekode = p.kommunekode and t.aar = p.aar and t.maaler_id = p.maaler_id
+    where p.fra_tid < t.aktiv_til_tid and p.til_tid > t.aktiv_fra_tid
+),
+
+maaneder as (
+    select
+        *,
+        unnest(
+            case
+                when date_trunc('month', start_tid) = date_trunc('month', slut_tid - interval 1 microsecond)
+                    then [date_trunc('month', start_tid)]
+                else generate_series(
+                    date_trunc('month', start_tid), slut_tid - interval 1 microsecond, interval 1 month
+                )
+            end
+        ) as maaned_tid
+    from klippet
+),
+
+andele as (
+    select
+        *,
+        {{ seconds_between('greatest(start_tid, maaned_tid)',
+                           'least(slut_tid, maaned_tid + interval 1 month)') }} as sekunder
+    from maaneder
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        maaler_id,
+        forsyningsart,
+        cast(maaned_tid as date) as maaned,
+        sum(maengde_basis * andel * sekunder / periode_sekunder) as maengde,
+        sum(sekunder) as daekkede_sekunder
+    from andele
+    group by all
+)
+
+select * from final

@@ -1,0 +1,58 @@
+-- One row per consumption period of a meter, in base units (kWh for el and heat, m3 for water).
+-- `forbrug` rows are periods as delivered; `aflaesning` rows (register values) become the interval between
+-- two consecutive readings of the meter, whose consumption is their difference.
+with
+
+forbrug as (
+    select * from {{ ref('stg_raw__forbrug') }}
+),
+
+omregning as (
+    select forsyningsart, enhed, faktor from {{ ref('enhedsomregning') }}
+),
+
+perioder as (
+    select kommunekode, aar, maaler_id, forsyningsart, periode_fra as fra_tid, periode_til as til_tid,
+           maengde, enhed, kilde_fil, raekke
+    from forbrug
+    where maaletype = 'forbrug'
+),
+
+aflaesninger as (
+    select
+        kommunekode, aar, maaler_id, forsyningsart,
+        lag(periode_til) over w as fra_tid,
+        periode_til as til_tid,
+        maengde - lag(maengde) over w as maengde,
+        enhed, kilde_fil, raekke
+    from forbrug
+    where maaletype = 'aflaesning'
+    window w as (partition by kommunekode, aar, maaler_id order by periode_til)
+),
+
+samlet as (
+    select * from perioder
+    union all
+    select * from aflaesninger where fra_tid is not null
+),
+
+final as (
+    select
+        s.kommunekode,
+        s.aar,
+        s.maaler_id,
+        s.forsyningsart,
+        s.fra_tid,
+        s.til_tid,
+        s.maengde * o.faktor as maengde_basis,
+        s.maengde as maengde_leveret,
+        s.enhed as enhed_leveret,
+        {{ seconds_between('s.fra_tid', 's.til_tid') }} as sekunder,
+        s.kilde_fil,
+        s.raekke
+    from samlet as s
+    inner join omregning as o on o.forsyningsart = s.forsyningsart and o.enhed = s.enhed
+    where s.til_tid > s.fra_tid
+)
+
+select * from final

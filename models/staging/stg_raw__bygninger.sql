@@ -1,0 +1,42 @@
+-- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
+with
+
+source as (
+    select * from {{ source('raw', 'bygninger') }}
+),
+
+active as (
+    select kommunekode, aar, version from {{ source('audit', 'active_submissions') }}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        bbr_id,
+        bfe_nummer,
+        ejendom_id,
+        navn,
+        adresse,
+        postnummer,
+        anvendelseskode,
+        sektor,
+        bruttodriftsareal_m2,
+        bbr_bygningsareal_m2,
+        opvarmet_areal_m2,
+        opfoerelsesaar,
+        ombygningsaar,
+        ejerforhold,
+        i_brug_fra,
+        i_brug_til,
+        lat,
+        lon,
+        version,
+        kilde_fil,
+        raekke
+    from source
+    where (kommunekode, aar, version) in (select (kommunekode, aar, version) from active)
+)
+
+select * from final

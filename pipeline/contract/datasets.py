@@ -1,0 +1,142 @@
+"""The datasets of submission contract v1 (INFORMATION_MODEL.md). Issue 2 covers bygninger, forbrug and
+maalere; the other seven datasets are added here, in the same form, by later work."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.contract.model import Column, Dataset
+from pipeline.text import fold
+
+CONTRACT_VERSION = "1.0"
+
+BYGNINGER = Dataset(
+    name="bygninger",
+    label="Bygninger (stamdata)",
+    required=True,
+    grain="Én række pr. bygning, der er i brug i året.",
+    columns=(
+        Column("bygning_id", "text", True, "Bygnings-id",
+               "Kommunens egen, stabile id for bygningen. Unik i filen.", max_len=64, unique=True,
+               example="SKOLE-001"),
+        Column("bbr_id", "text", False, "BBR-id", "BBR-bygningens id_lokalId (UUID).",
+               pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+               pattern_text="UUID-format (8-4-4-4-12 hextegn)",
+               example="0a3f507b-4e55-32b8-e044-0003ba298018"),
+        Column("bfe_nummer", "int", False, "BFE-nummer", "Ejendommens BFE-nummer.", min=0,
+               min_exclusive=True, example="2081243"),
+        Column("ejendom_id", "text", False, "Ejendoms-id", "Samler bygninger i en ejendom."),
+        Column("navn", "text", True, "Navn", "Bygningens navn.", example="Nordskolen, hovedbygning"),
+        Column("adresse", "text", False, "Adresse", "Bygningens adresse.", example="Skolevej 1"),
+        Column("postnummer", "text", False, "Postnummer", "4 cifre, 0800–9999.",
+               pattern=r"^(0[89]\d\d|[1-9]\d{3})$", pattern_text="4 cifre mellem 0800 og 9999",
+               example="9000"),
+        Column("anvendelseskode", "int", True, "BBR-anvendelseskode",
+               "BBR byg021BygningensAnvendelse, fx 421 Grundskole.", codes="anvendelseskode",
+               example="421"),
+        Column("sektor", "code", False, "Sektor",
+               "Kommunal sektor. Tom: udledes af anvendelseskoden.", codes="sektor", example="skole"),
+        Column("bruttodriftsareal_m2", "dec", True, "Bruttodriftsareal (m²)",
+               "Det areal kommunen driver (ejet, lejet eller selvejende) – ikke BBR-arealet.",
+               unit="m²", min=0, max=200_000, min_exclusive=True, example="2.450,5",
+               aliases=("bda_m2", "bda")),
+        Column("bbr_bygningsareal_m2", "dec", False, "BBR-bygningsareal (m²)",
+               "BBR byg038 samlet bygningsareal. Advarsel hvis BDA / BBR-areal er uden for 0,7–1,5.",
+               unit="m²", min=0, min_exclusive=True, example="2.300"),
+        Column("opvarmet_areal_m2", "dec", False, "Opvarmet areal (m²)", "Opvarmet areal.",
+               unit="m²", min=0, min_exclusive=True),
+        Column("opfoerelsesaar", "int", False, "Opførelsesår", "Mellem 1200 og indberetningsåret.",
+               min=1200, example="1968"),
+        Column("ombygningsaar", "int", False, "Ombygningsår",
+               "Mellem opførelsesåret og indberetningsåret.", example="2005"),
+        Column("ejerforhold", "code", True, "Ejerforhold", "ejet, lejet eller selvejende.",
+               codes="ejerforhold", example="ejet"),
+        Column("i_brug_fra", "date", False, "I brug fra",
+               "Hvis bygningen er taget i brug i løbet af året (inden for året).", example="2024-08-01"),
+        Column("i_brug_til", "date", False, "I brug til",
+               "Hvis bygningen er taget ud af brug i løbet af året (inden for året).",
+               example="2024-06-30"),
+        Column("lat", "dec", False, "Breddegrad", "WGS84, inden for Danmark (54,5–57,8).", min=54.5,
+               max=57.8, example="57,05"),
+        Column("lon", "dec", False, "Længdegrad", "WGS84, inden for Danmark (8,0–15,3).", min=8.0,
+               max=15.3, example="9,92"),
+    ),
+)
+
+MAALERE = Dataset(
+    name="maalere",
+    label="Målere",
+    required=False,
+    grain="Én række pr. måler pr. bygning.",
+    depends_on=("bygninger",),
+    columns=(
+        Column("maaler_id", "text", True, "Måler-id",
+               "Målerens id, fx målepunkt-id (GSRN) fra Eloverblik.", example="571313104402686056",
+               aliases=("maalepunkt_id", "maalepunktid")),
+        Column("bygning_id", "text", True, "Bygnings-id", "Skal findes i bygninger.", max_len=64),
+        Column("forsyningsart", "code", True, "Forsyningsart", "el, fjernvarme, naturgas, olie eller vand.",
+               codes="forsyningsart", example="el"),
+        Column("andel", "dec", False, "Andel",
+               "Den del af målerens forbrug, der hører til bygningen (0 < andel ≤ 1; standard 1). "
+               "En måler, der deler flere bygninger, har én række pr. bygning, og andelene summer til 1.",
+               min=0, max=1, min_exclusive=True, example="1"),
+        Column("aktiv_fra", "date", False, "Aktiv fra",
+               "Hvornår måleren begyndte at betjene bygningen (målerskift). Standard: hele året."),
+        Column("aktiv_til", "date", False, "Aktiv til",
+               "Sidste dag måleren betjente bygningen (målerskift). Standard: hele året."),
+    ),
+)
+
+FORBRUG = Dataset(
+    name="forbrug",
+    label="Forbrug (el, varme og vand)",
+    required=False,
+    grain="Én række pr. måler pr. periode (eller aflæsning).",
+    depends_on=("bygninger", "maalere"),
+    columns=(
+        Column("maaler_id", "text", True, "Måler-id", "Målerens id.", example="571313104402686056",
+               aliases=("maalepunkt_id", "maalepunktid")),
+        Column("bygning_id", "text", False, "Bygnings-id",
+               "Skal findes i bygninger. Kan udelades, når måleren står i maalere.", max_len=64,
+               required_text="påkrævet, medmindre måleren står i maalere"),
+        Column("forsyningsart", "code", False, "Forsyningsart",
+               "el, fjernvarme, naturgas, olie eller vand. Kan udelades, når måleren står i maalere.",
+               codes="forsyningsart", required_text="påkrævet, medmindre måleren står i maalere",
+               filled=True),
+        Column("periode_fra", "tsdate", False, "Periode fra",
+               "Periodens start (dato eller tidspunkt; uden tidszone = dansk tid). Tom ved aflæsninger.",
+               example="2024-01-01", aliases=("fra_dato", "fra"),
+               required_text="påkrævet, undtagen for aflæsninger"),
+        Column("periode_til", "tsdate", True, "Periode til",
+               "Periodens slut. En dato alene er eksklusiv, når den er den 1. i en måned eller lig "
+               "med næste periodes start; ellers tæller hele dagen med.",
+               example="2024-02-01", aliases=("til_dato", "til")),
+        Column("maengde", "dec", True, "Mængde", "Forbruget i perioden (eller tællerstanden).", min=0,
+               example="1.234,5", aliases=("forbrug",)),
+        Column("enhed", "code", True, "Enhed",
+               "kWh, MWh, GJ, m3, liter eller Nm3 – skal passe til forsyningsarten.", codes="enhed",
+               example="kWh", aliases=("maaleenhed",)),
+        Column("maaletype", "code", False, "Måletype",
+               "forbrug (standard: mængden brugt i perioden) eller aflaesning (tællerstanden ved "
+               "periode_til).", codes="maaletype", example="forbrug", filled=True),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in (BYGNINGER, MAALERE, FORBRUG)}
+
+# Validation order: a dataset's rules may read the accepted rows of the datasets it depends on.
+VALIDATION_ORDER: tuple[str, ...] = ("bygninger", "maalere", "forbrug")
+
+
+def get_dataset(name: str) -> Dataset:
+    return DATASETS[name]
+
+
+def dataset_for_file(relpath: str) -> str | None:
+    """The dataset a file belongs to: its name, or the folder directly below `<aar>/`, starts with the
+    dataset's name (`bygninger.xlsx`, `forbrug_el_2024.csv`, `forbrug/5713...csv`). Longest name wins."""
+    first = fold(re.split(r"[\\/]", relpath)[0])
+    for name in sorted(DATASETS, key=len, reverse=True):
+        if first.startswith(name):
+            return name
+    return None

@@ -1,0 +1,650 @@
+"""Gate 1: the contract validator. One code path for `kkm2 validate`, the Dagster ingestion and tests.
+
+It decides every received row of a submission (municipality × year): accepted, rejected (with a Danish
+reason naming file, row, column, value and what was expected) or skipped. All work is SQL in DuckDB
+(vectorised); Python only assembles the statements from the contract.
+
+Tables it leaves in the connection (temporary):
+  `_findings`          every finding (errors and warnings)
+  `acc_<dataset>`      the accepted rows, typed as the contract says, with `_fil` and `_row`
+  `rej_<dataset>`      the rejected rows: `_fil`, `_row`, their original values (JSON) and reasons
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.contract import codes as code_lists
+from pipeline.contract.datasets import DATASETS, VALIDATION_ORDER, dataset_for_file
+from pipeline.contract.model import Column, Dataset
+from pipeline.contract.profiles import Profile, detect_profile
+from pipeline.readers.csv import ReadError, read_csv
+from pipeline.settings import TIME_ZONE
+from pipeline.text import canonical_kommunekode, header_key
+
+ERROR = "fejl"
+WARNING = "advarsel"
+
+SUPPORTED_SUFFIXES = {".csv", ".txt"}
+
+TS_FORMATS = [
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H.%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %H.%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M",
+]
+DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"]
+OFFSET_RE = r"\d[:.]\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
+TRUE_WORDS = ("1", "true", "ja", "j", "sand", "yes", "y")
+FALSE_WORDS = ("0", "false", "nej", "n", "falsk", "no")
+
+FINDINGS_DDL = """
+    CREATE TEMP TABLE IF NOT EXISTS _findings (
+        dataset VARCHAR, fil VARCHAR, ark VARCHAR, raekke BIGINT, kolonne VARCHAR, vaerdi VARCHAR,
+        regel VARCHAR, besked VARCHAR, alvorlighed VARCHAR, antal BIGINT
+    )
+"""
+
+
+@dataclass
+class SubmissionFile:
+    path: Path  # where the bytes are
+    relpath: str  # as the contributor named it, relative to `<kommunekode>/<aar>/`
+
+    @property
+    def dataset(self) -> str | None:
+        return dataset_for_file(self.relpath)
+
+
+@dataclass
+class DatasetCounts:
+    files: list[str] = field(default_factory=list)
+    received: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    warnings: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "filer": self.files, "raekker_modtaget": self.received, "raekker_accepteret": self.accepted,
+            "raekker_afvist": self.rejected, "raekker_sprunget_over": self.skipped,
+            "advarsler": self.warnings,
+        }
+
+
+@dataclass
+class ValidationResult:
+    kommunekode: str
+    aar: int
+    counts: dict[str, DatasetCounts]
+    accepted_tables: dict[str, str]
+
+    def findings(self, con) -> list[dict]:
+        cur = con.execute(
+            "SELECT * FROM _findings ORDER BY alvorlighed DESC, fil, raekke NULLS FIRST, kolonne"
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    @property
+    def error_count(self) -> int:
+        return sum(c.rejected for c in self.counts.values())
+
+
+def q(s: str | None) -> str:
+    """SQL string literal."""
+    if s is None:
+        return "NULL"
+    return "'" + s.replace("'", "''") + "'"
+
+
+def fold_sql(expr: str) -> str:
+    """SQL twin of pipeline.text.fold for code matching."""
+    e = f"lower(trim({expr}))"
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa")):
+        e = f"replace({e}, '{a}', '{b}')"
+    return f"strip_accents({e})"
+
+
+def _str_list(items) -> str:
+    return "[" + ", ".join(q(i) for i in items) + "]"
+
+
+class Validator:
+    """Validates one submission inside one DuckDB connection."""
+
+    def __init__(self, con, kommunekode: str, aar: int, tmp_dir: Path):
+        self.con = con
+        self.kommunekode = kommunekode
+        self.aar = aar
+        self.tmp_dir = tmp_dir
+        self.counts: dict[str, DatasetCounts] = {name: DatasetCounts() for name in DATASETS}
+        con.execute(FINDINGS_DDL)
+        con.execute("DELETE FROM _findings")
+
+    # ---- findings -------------------------------------------------------------------------------
+    def file_finding(self, dataset, fil, besked, regel, alvorlighed=ERROR, kolonne=None, vaerdi=None,
+                     raekke=None, antal=1):
+        self.con.execute(
+            "INSERT INTO _findings VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
+            [dataset, fil, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal],
+        )
+
+    def row_findings(self, dataset: str, table: str, where: str, kolonne: str | None, vaerdi: str,
+                     regel: str, besked: str, alvorlighed: str = ERROR) -> None:
+        """One finding per row of `table` matching `where`. `vaerdi` and `besked` are SQL expressions."""
+        self.con.execute(f"""
+            INSERT INTO _findings
+            SELECT {q(dataset)}, _fil, NULL, _row, {q(kolonne)}, CAST({vaerdi} AS VARCHAR), {q(regel)},
+                   {besked}, {q(alvorlighed)}, 1
+            FROM {table} WHERE {where}
+        """)
+
+    # ---- the whole submission -------------------------------------------------------------------
+    def validate(self, files: list[SubmissionFile]) -> ValidationResult:
+        by_dataset: dict[str, list[SubmissionFile]] = {name: [] for name in DATASETS}
+        for f in sorted(files, key=lambda f: f.relpath):
+            ds = f.dataset
+            if ds is None:
+                self.file_finding(None, f.relpath, "Filnavnet passer ikke til noget datasæt i "
+                                  "informationsmodellen; filen er ikke indlæst. Navngiv filen efter "
+                                  f"datasættet, fx {', '.join(DATASETS)}.", "ukendt_fil")
+                continue
+            if f.path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                self.file_finding(ds, f.relpath, f"Filformatet '{f.path.suffix}' understøttes ikke "
+                                  "endnu; brug CSV.", "ukendt_format")
+                continue
+            by_dataset[ds].append(f)
+        accepted: dict[str, str] = {}
+        for name in VALIDATION_ORDER:
+            dataset = DATASETS[name]
+            accepted[name] = self._validate_dataset(dataset, by_dataset[name])
+        if not by_dataset["bygninger"]:
+            self.file_finding("bygninger", None, "Datasættet bygninger mangler; det er påkrævet i "
+                              "hver indberetning.", "mangler_bygninger")
+        self._count_warnings()
+        return ValidationResult(self.kommunekode, self.aar, self.counts, accepted)
+
+    def _count_warnings(self):
+        for ds, n in self.con.execute(
+            "SELECT dataset, sum(antal) FROM _findings WHERE alvorlighed = 'advarsel' GROUP BY 1"
+        ).fetchall():
+            if ds in self.counts:
+                self.counts[ds].warnings = int(n)
+
+    # ---- one dataset ----------------------------------------------------------------------------
+    def _validate_dataset(self, dataset: Dataset, files: list[SubmissionFile]) -> str:
+        name = dataset.name
+        counts = self.counts[name]
+        selects = []
+        for f in files:
+            counts.files.append(f.relpath)
+            sel = self._load_file(dataset, f)
+            if sel is not None:
+                selects.append(sel)
+        stage = f"stage_{name}"
+        self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        if selects:
+            self.con.execute(f"CREATE TEMP TABLE {stage} AS " + " UNION ALL ".join(selects))
+        else:
+            cols = ", ".join(f"NULL::VARCHAR AS {c.name}__raw" for c in dataset.columns)
+            self.con.execute(f"""CREATE TEMP TABLE {stage} AS SELECT NULL::VARCHAR AS _fil,
+                NULL::BIGINT AS _row, NULL::VARCHAR AS _skip, NULL::BOOLEAN AS _dec_comma, {cols}
+                WHERE false""")
+        typed = f"typed_{name}"
+        self._parse(dataset, stage, typed)
+        self._column_rules(dataset, typed)
+        hook = getattr(self, f"_rules_{name}", None)
+        if hook:
+            hook(typed)
+        return self._split(dataset, typed)
+
+    def _load_file(self, dataset: Dataset, f: SubmissionFile) -> str | None:
+        """Read a file; map its headers; return a SELECT giving the stage columns, or None when the
+        whole file is rejected (the finding says why)."""
+        name = dataset.name
+        try:
+            res = read_csv(self.con, f.path, self.tmp_dir)
+        except ReadError as e:
+            self.file_finding(name, f.relpath, str(e), "ulaeselig_fil")
+            return None
+        n_rows = self.con.execute(f"SELECT count(*) FROM {res.table}").fetchall()[0][0]
+        self.counts[name].received += n_rows
+
+        def reject_file(besked, regel, kolonne=None, vaerdi=None):
+            self.file_finding(name, f.relpath, besked, regel, kolonne=kolonne, vaerdi=vaerdi, antal=n_rows)
+            self.counts[name].rejected += n_rows
+            return None
+
+        profile = detect_profile(name, res.headers)
+        mapping: dict[str, str] = {}  # contract column -> source column (c0, c1, ...)
+        skip_col = None
+        kommune_col = None
+        for i, h in enumerate(res.headers):
+            key = header_key(h)
+            if not key:
+                continue  # an empty header from a trailing separator
+            col = dataset.match_header(h)
+            if col is not None:
+                if col.name in mapping:
+                    return reject_file(f"Kolonnen '{col.name}' optræder to gange i overskriften.",
+                                       "dobbelt_kolonne", kolonne=h)
+                mapping[col.name] = f"c{i}"
+            elif key == "kommunekode":
+                kommune_col = f"c{i}"
+            elif profile and key == profile.skip_column:
+                skip_col = f"c{i}"
+            elif profile and key in profile.ignore_columns:
+                continue
+            else:
+                self.file_finding(name, f.relpath, f"Kolonnen '{h}' kendes ikke i datasættet {name} og "
+                                  "ignoreres.", "ukendt_kolonne", WARNING, kolonne=h)
+        missing = [c.name for c in dataset.columns if c.required and c.name not in mapping]
+        if missing:
+            return reject_file(
+                "Påkrævet kolonne mangler: " + ", ".join(missing) + ". Overskriften i række 1 har: "
+                + ", ".join(h for h in res.headers if h) + ".", "kolonne_mangler", kolonne=missing[0])
+        if kommune_col:
+            bad = self.con.execute(
+                f"SELECT _row, {kommune_col} FROM {res.table} WHERE {kommune_col} IS NOT NULL"
+            ).fetchall()
+            wrong = [(r, v) for r, v in bad if canonical_kommunekode(v) != self.kommunekode]
+            if wrong:
+                r, v = wrong[0]
+                return reject_file(
+                    f"Kolonnen kommunekode har værdien '{v}' (række {r}), men filen ligger i "
+                    f"kommune {self.kommunekode}s mappe. En kommune kan ikke indberette for en anden; "
+                    "hele filen er afvist.", "forkert_kommune", kolonne="kommunekode", vaerdi=v)
+        if profile:
+            self.file_finding(name, f.relpath, f"Filen er genkendt som en {profile.name}-eksport.",
+                              "profil", "info", antal=0)
+        skip = "NULL"
+        if profile and skip_col:
+            vals = _str_list(profile.skip_values)
+            skip = (f"CASE WHEN regexp_replace({fold_sql(skip_col)}, '[^a-z0-9]', '', 'g') IN "
+                    f"(SELECT unnest({vals})) THEN {q(profile.skip_reason)} END")
+        # Decimal comma: per file and column. If any value has a comma, dots are thousands separators.
+        dec_cols = [c.name for c in dataset.columns if c.type in ("dec", "int") and c.name in mapping]
+        comma = {}
+        if dec_cols:
+            row = self.con.execute("SELECT " + ", ".join(
+                f"coalesce(bool_or(contains({mapping[c]}, ',')), false)" for c in dec_cols
+            ) + f" FROM {res.table}").fetchall()[0]
+            comma = dict(zip(dec_cols, row, strict=True))
+        parts = [f"{q(f.relpath)} AS _fil", "_row", f"{skip} AS _skip"]
+        for c in dataset.columns:
+            src = mapping.get(c.name)
+            raw = f"nullif(trim(replace({src}, chr(160), ' ')), '')" if src else "NULL::VARCHAR"
+            if src and comma.get(c.name):
+                raw = f"'§' || {raw}"  # marks a decimal-comma column for _parse
+            parts.append(f"{raw} AS {c.name}__raw")
+        return f"SELECT {', '.join(parts)} FROM {res.table}"
+
+    # ---- parsing --------------------------------------------------------------------------------
+    def _parse(self, dataset: Dataset, stage: str, typed: str) -> None:
+        exprs = ["_fil", "_row", "_skip"]
+        for c in dataset.columns:
+            raw = f"{c.name}__raw"
+            marked = f"starts_with({raw}, '§')"
+            clean = f"CASE WHEN {marked} THEN substr({raw}, 2) ELSE {raw} END"
+            exprs.append(f"{clean} AS {raw}")
+            exprs.append(f"{self._parse_expr(c, clean, marked)} AS {c.name}")
+            if c.type in ("ts", "tsdate"):
+                exprs += [
+                    f"regexp_matches({clean}, '{OFFSET_RE}') AS {c.name}__has_off",
+                    f"CASE WHEN regexp_matches({clean}, '{OFFSET_RE}') THEN "
+                    f"try_cast(regexp_replace({clean}, '(\\d)\\.(\\d\\d)', '\\1:\\2') AS TIMESTAMPTZ) END"
+                    f" AS {c.name}__inst_off",
+                    f"try_strptime({clean}, {_str_list(DATE_FORMATS)}) IS NOT NULL AS {c.name}__date_only",
+                ]
+        self.con.execute(f"DROP TABLE IF EXISTS {typed}")
+        self.con.execute(f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(exprs)} FROM {stage}")
+
+    @staticmethod
+    def _parse_expr(c: Column, v: str, comma_marked: str) -> str:
+        num = (f"CASE WHEN {comma_marked} THEN try_cast(replace(replace(replace({v}, ' ', ''), '.', ''), "
+               f"',', '.') AS DOUBLE) ELSE try_cast(replace({v}, ' ', '') AS DOUBLE) END")
+        if c.type == "text":
+            return v
+        if c.type == "dec":
+            return num
+        if c.type == "int":
+            return f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END"
+        if c.type == "bool":
+            return (f"CASE WHEN lower({v}) IN (SELECT unnest({_str_list(TRUE_WORDS)})) THEN true "
+                    f"WHEN lower({v}) IN (SELECT unnest({_str_list(FALSE_WORDS)})) THEN false END")
+        if c.type == "date":
+            return (f"CAST(coalesce(try_strptime({v}, {_str_list(DATE_FORMATS)}), "
+                    f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')) AS DATE)")
+        if c.type in ("ts", "tsdate"):
+            # the local wall-clock time; the instant is resolved by the dataset's time rules
+            return (f"coalesce(try_strptime({v}, {_str_list(TS_FORMATS)}), "
+                    f"try_strptime({v}, {_str_list(DATE_FORMATS)}))")
+        if c.type == "code":
+            lookup = code_lists.code_lookup(c.codes)
+            keys = ", ".join(f"{q(k)}: {q(val)}" for k, val in lookup.items())
+            return f"MAP {{{keys}}}[{fold_sql(v)}]"
+        raise ValueError(c.type)
+
+    # ---- generic column rules (from the contract) -----------------------------------------------
+    def _column_rules(self, dataset: Dataset, t: str) -> None:
+        name = dataset.name
+        live = "_skip IS NULL"
+        for c in dataset.columns:
+            raw, val = f"{c.name}__raw", c.name
+            expected = q(c.expected_da())
+            if c.required:
+                self.row_findings(name, t, f"{live} AND {raw} IS NULL", c.name, "NULL", "paakraevet",
+                                  q(f"Værdi mangler i den påkrævede kolonne {c.name} ({c.label})."))
+            if c.type in ("ts", "tsdate"):
+                bad = f"{raw} IS NOT NULL AND {val} IS NULL AND {val}__inst_off IS NULL"
+            else:
+                bad = f"{raw} IS NOT NULL AND {val} IS NULL"
+            self.row_findings(name, t, f"{live} AND {bad}", c.name, raw, "ugyldig_vaerdi",
+                              f"'Ugyldig værdi ''' || {raw} || '''; forventet ' || {expected} || '.'")
+            conds = []
+            if c.codes and c.type == "int":
+                conds.append(f"{val} NOT IN (SELECT unnest({[int(x) for x in c.code_values()]}))")
+            if c.min is not None:
+                conds.append(f"{val} {'<=' if c.min_exclusive else '<'} {c.min}")
+            if c.max is not None:
+                conds.append(f"{val} > {c.max}")
+            if c.max_len:
+                conds.append(f"length({val}) > {c.max_len}")
+            if c.pattern:
+                conds.append(f"NOT regexp_matches({val}, {q(c.pattern)})")
+            if conds:
+                self.row_findings(name, t, f"{live} AND {val} IS NOT NULL AND ({' OR '.join(conds)})",
+                                  c.name, raw, "uden_for_regel",
+                                  f"'Værdien ''' || {raw} || ''' er ikke tilladt i {c.name}; forventet ' "
+                                  f"|| {expected} || '.'")
+            if c.unique:
+                self.row_findings(
+                    name, t,
+                    f"{live} AND {val} IS NOT NULL AND {val} IN (SELECT {val} FROM {t} WHERE {live} "
+                    f"GROUP BY 1 HAVING count(*) > 1)",
+                    c.name, raw, "dublet",
+                    f"'{c.name} ''' || {raw} || ''' optræder flere gange; alle rækker med samme "
+                    f"{c.name} er afvist (forventet: unik).'")
+
+    # ---- dataset rules ------------------------------------------------------------------------
+    def _rules_bygninger(self, t: str) -> None:
+        live, y = "_skip IS NULL", self.aar
+        self.row_findings("bygninger", t, f"{live} AND opfoerelsesaar > {y}", "opfoerelsesaar",
+                          "opfoerelsesaar__raw", "aar_efter_indberetning",
+                          f"'Opførelsesåret ' || opfoerelsesaar || ' ligger efter indberetningsåret {y}.'")
+        self.row_findings("bygninger", t,
+                          f"{live} AND ombygningsaar IS NOT NULL AND (ombygningsaar > {y} OR "
+                          f"ombygningsaar < coalesce(opfoerelsesaar, 0))", "ombygningsaar",
+                          "ombygningsaar__raw", "ombygningsaar",
+                          f"'Ombygningsåret ' || ombygningsaar || ' skal ligge mellem opførelsesåret og "
+                          f"{y}.'")
+        for col in ("i_brug_fra", "i_brug_til"):
+            self.row_findings("bygninger", t, f"{live} AND {col} IS NOT NULL AND year({col}) <> {y}",
+                              col, f"{col}__raw", "uden_for_aaret",
+                              f"'Datoen ' || {col}__raw || ' ligger ikke i indberetningsåret {y}.'")
+        self.row_findings("bygninger", t, f"{live} AND i_brug_til < i_brug_fra", "i_brug_til",
+                          "i_brug_til__raw", "periode_omvendt",
+                          "'i_brug_til ' || i_brug_til__raw || ' ligger før i_brug_fra ' || "
+                          "i_brug_fra__raw || '.'")
+        ratio = "bruttodriftsareal_m2 / bbr_bygningsareal_m2"
+        self.row_findings("bygninger", t,
+                          f"{live} AND bbr_bygningsareal_m2 > 0 AND bruttodriftsareal_m2 > 0 AND "
+                          f"({ratio} < 0.7 OR {ratio} > 1.5)", "bbr_bygningsareal_m2",
+                          "bbr_bygningsareal_m2__raw", "bda_bbr_forhold",
+                          f"'Bruttodriftsarealet er ' || round({ratio}, 2) || ' gange BBR-arealet; "
+                          f"forventet mellem 0,7 og 1,5. Kontrollér arealerne.'", WARNING)
+
+    def _known_building(self, expr: str) -> str:
+        return f"{expr} IN (SELECT bygning_id FROM acc_bygninger)"
+
+    def _rules_maalere(self, t: str) -> None:
+        live = "_skip IS NULL"
+        self.row_findings("maalere", t,
+                          f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
+                          "bygning_id", "bygning_id__raw", "ukendt_bygning",
+                          "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
+                          "de godkendte rækker i bygninger.'")
+        self.row_findings("maalere", t, f"{live} AND aktiv_til < aktiv_fra", "aktiv_til",
+                          "aktiv_til__raw", "periode_omvendt",
+                          "'aktiv_til ' || aktiv_til__raw || ' ligger før aktiv_fra.'")
+        # Shares of one meter sum to 1 (per active period).
+        self.row_findings(
+            "maalere", t,
+            f"""{live} AND (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) IN (
+                  SELECT (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) FROM {t} WHERE {live}
+                  GROUP BY ALL HAVING abs(sum(coalesce(andel, 1)) - 1) > 0.001)""",
+            "andel", "andel__raw", "andele_summer_ikke",
+            f"'Andelene for måler ''' || maaler_id || ''' summer til ' || (SELECT sum(coalesce(andel, 1)) "
+            f"FROM {t} x WHERE x.maaler_id = {t}.maaler_id AND x._skip IS NULL AND "
+            f"coalesce(x.aktiv_fra, DATE '1900-01-01') = coalesce({t}.aktiv_fra, DATE '1900-01-01')) "
+            f"|| '; forventet 1.'")
+
+    def _rules_forbrug(self, t: str) -> None:
+        con, y = self.con, self.aar
+        live = "_skip IS NULL"
+        units = code_lists.units_by_supply()
+        # Resolve the supply type and building from maalere where the file leaves them out.
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {t}_m AS
+            SELECT t.*,
+                   coalesce(t.forsyningsart, m.forsyningsart) AS forsyningsart_r,
+                   m.forsyningsart AS forsyningsart_m,
+                   m.maaler_id IS NOT NULL AS i_maalere,
+                   coalesce(t.maaletype, 'forbrug') AS maaletype_r
+            FROM {t} t
+            LEFT JOIN (SELECT maaler_id, any_value(forsyningsart) AS forsyningsart FROM acc_maalere
+                       GROUP BY 1) m USING (maaler_id)
+        """)
+        con.execute(f"DROP TABLE {t}")
+        con.execute(f"ALTER TABLE {t}_m RENAME TO {t}")
+        self.row_findings("forbrug", t,
+                          f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
+                          "bygning_id", "bygning_id__raw", "ukendt_bygning",
+                          "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
+                          "de godkendte rækker i bygninger.'")
+        self.row_findings("forbrug", t,
+                          f"{live} AND bygning_id__raw IS NULL AND maaler_id IS NOT NULL AND NOT i_maalere",
+                          "bygning_id", "maaler_id", "maaler_uden_bygning",
+                          "'Måler ''' || maaler_id || ''' har ingen bygning_id og står ikke i maalere; "
+                          "angiv bygning_id eller tilføj måleren i maalere.'")
+        self.row_findings("forbrug", t,
+                          f"{live} AND forsyningsart__raw IS NULL AND forsyningsart_r IS NULL AND "
+                          "maaler_id IS NOT NULL",
+                          "forsyningsart", "NULL", "forsyningsart_mangler",
+                          "'Forsyningsart mangler, og måleren står ikke i maalere.'")
+        self.row_findings("forbrug", t,
+                          f"{live} AND forsyningsart IS NOT NULL AND forsyningsart_m IS NOT NULL AND "
+                          "forsyningsart <> forsyningsart_m", "forsyningsart", "forsyningsart__raw",
+                          "forsyningsart_modstrid",
+                          "'Forsyningsart ''' || forsyningsart || ''' passer ikke med maalere, hvor måleren "
+                          "er ''' || forsyningsart_m || '''.'")
+        fits = " OR ".join(
+            f"(forsyningsart_r = {q(s)} AND enhed IN (SELECT unnest({_str_list(us)})))"
+            for s, us in units.items()
+        )
+        self.row_findings("forbrug", t,
+                          f"{live} AND enhed IS NOT NULL AND forsyningsart_r IS NOT NULL AND NOT ({fits})",
+                          "enhed", "enhed__raw", "enhed_passer_ikke",
+                          "'Enheden ''' || enhed__raw || ''' passer ikke til forsyningsart ''' || "
+                          "forsyningsart_r || '''; forventet en af: ' || CASE forsyningsart_r "
+                          + " ".join(f"WHEN {q(s)} THEN {q(', '.join(us))}" for s, us in units.items())
+                          + " END || '.'")
+        self.row_findings("forbrug", t,
+                          f"{live} AND periode_fra__raw IS NULL AND maaletype_r = 'forbrug'", "periode_fra",
+                          "NULL", "paakraevet",
+                          "'Værdi mangler i periode_fra; kun aflæsninger (maaletype = aflaesning) må "
+                          "udelade den.'")
+        self._resolve_periods(t)
+        self.row_findings("forbrug", t, f"{live} AND fra_tid IS NOT NULL AND til_tid <= fra_tid",
+                          "periode_til", "periode_til__raw", "periode_omvendt",
+                          "'periode_til ' || periode_til__raw || ' ligger ikke efter periode_fra ' || "
+                          "periode_fra__raw || '.'")
+        self.row_findings("forbrug", t,
+                          f"{live} AND fra_tid IS NOT NULL AND til_tid - fra_tid > INTERVAL 366 DAY",
+                          "periode_til", "periode_til__raw", "periode_for_lang",
+                          "'Perioden ' || periode_fra__raw || ' – ' || periode_til__raw || ' er længere "
+                          "end 366 dage.'")
+        self._overlaps(t)
+        self._decreasing_registers(t)
+        self._outside_year(t, y)
+        self._eloverblik_totals(t)
+
+    def _resolve_periods(self, t: str) -> None:
+        """INFORMATION_MODEL.md, Time: local times are Europe/Copenhagen; the repeated autumn hour is taken
+        in file order (first = summer time); a row's end is its start plus its nominal length when the
+        row is shorter than a day; a date-only end is exclusive on the 1st of a month or at the next
+        period's start, else inclusive."""
+        tz = q(TIME_ZONE)
+        inst = f"timezone({tz}, periode_fra)"
+        ambiguous = f"timezone({tz}, {inst} - INTERVAL 1 HOUR) = periode_fra"
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {t}_r AS
+            WITH occ AS (
+                SELECT *,
+                       row_number() OVER (PARTITION BY _fil, maaler_id, periode_fra ORDER BY _row) AS _occ,
+                       lead(CAST(periode_fra AS DATE)) OVER (
+                           PARTITION BY maaler_id ORDER BY periode_fra, _row) AS _next_fra_dato
+                FROM {t}
+            ), fra AS (
+                SELECT *,
+                       CASE WHEN periode_fra__has_off THEN periode_fra__inst_off
+                            WHEN periode_fra IS NULL THEN NULL
+                            WHEN {ambiguous} AND _occ = 1 THEN {inst} - INTERVAL 1 HOUR
+                            ELSE {inst} END AS fra_tid
+                FROM occ
+            )
+            SELECT *,
+                   CASE WHEN periode_til__has_off THEN periode_til__inst_off
+                        WHEN periode_til IS NULL THEN NULL
+                        WHEN periode_til__date_only THEN timezone({tz},
+                             CASE WHEN day(periode_til) = 1 OR CAST(periode_til AS DATE) = _next_fra_dato
+                                  THEN periode_til ELSE periode_til + INTERVAL 1 DAY END)
+                        WHEN fra_tid IS NOT NULL AND NOT periode_fra__date_only AND NOT periode_fra__has_off
+                             AND periode_til > periode_fra AND periode_til - periode_fra < INTERVAL 1 DAY
+                             THEN fra_tid + (periode_til - periode_fra)
+                        ELSE timezone({tz}, periode_til) END AS til_tid
+            FROM fra
+        """)
+        self.con.execute(f"DROP TABLE {t}")
+        self.con.execute(f"ALTER TABLE {t}_r RENAME TO {t}")
+
+    def _candidates(self, t: str, extra: str = "") -> str:
+        """Rows still in play: not skipped and without an error so far."""
+        return (f"SELECT * FROM {t} WHERE _skip IS NULL {extra} AND (_fil, _row) NOT IN "
+                f"(SELECT (fil, raekke) FROM _findings WHERE dataset = 'forbrug' AND alvorlighed = 'fejl' "
+                f"AND raekke IS NOT NULL)")
+
+    def _overlaps(self, t: str) -> None:
+        """Two periods of the same meter that overlap are both rejected."""
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _overlap AS
+            WITH c AS ({self._candidates(t, "AND maaletype_r = 'forbrug' AND fra_tid < til_tid")}),
+            w AS (
+                SELECT _fil, _row, maaler_id, fra_tid, til_tid,
+                       max(til_tid) OVER (PARTITION BY maaler_id ORDER BY fra_tid, _fil, _row
+                                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max_til,
+                       lead(fra_tid) OVER (PARTITION BY maaler_id ORDER BY fra_tid, _fil, _row) AS next_fra
+                FROM c
+            )
+            SELECT _fil, _row FROM w WHERE fra_tid < prev_max_til OR next_fra < til_tid
+        """)
+        self.row_findings("forbrug", t, "(_fil, _row) IN (SELECT (_fil, _row) FROM _overlap)",
+                          "periode_fra", "periode_fra__raw || ' – ' || periode_til__raw",
+                          "overlappende_perioder",
+                          "'Overlappende perioder: perioden ' || periode_fra__raw || ' – ' || "
+                          "periode_til__raw || ' for måler ''' || maaler_id || ''' overlapper en anden "
+                          "periode for samme måler; begge er afvist.'")
+
+    def _decreasing_registers(self, t: str) -> None:
+        self.con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _decreasing AS
+            WITH c AS ({self._candidates(t, "AND maaletype_r = 'aflaesning'")})
+            SELECT _fil, _row FROM (
+                SELECT _fil, _row, maengde,
+                       lag(maengde) OVER (PARTITION BY maaler_id ORDER BY til_tid, _fil, _row) AS prev
+                FROM c) WHERE maengde < prev
+        """)
+        self.row_findings("forbrug", t, "(_fil, _row) IN (SELECT (_fil, _row) FROM _decreasing)",
+                          "maengde", "maengde__raw", "faldende_taellerstand",
+                          "'Tællerstanden ' || maengde__raw || ' er lavere end den forrige aflæsning: "
+                          "faldende tællerstand – målerskift? Brug et nyt maaler_id.'")
+
+    def _outside_year(self, t: str, y: int) -> None:
+        start, end = f"TIMESTAMPTZ '{y}-01-01 00:00:00'", f"TIMESTAMPTZ '{y + 1}-01-01 00:00:00'"
+        rows = self.con.execute(f"""
+            WITH c AS ({self._candidates(t, "AND maaletype_r = 'forbrug'")})
+            SELECT _fil, count(*), min(_row) FROM c
+            WHERE fra_tid < {start} OR til_tid > {end} GROUP BY 1 ORDER BY 1
+        """).fetchall()
+        for fil, n, first in rows:
+            self.file_finding("forbrug", fil, f"{n} række(r) ligger helt eller delvis uden for {y} (første: "
+                              f"række {first}); kun den del, der ligger i {y}, tælles med.",
+                              "uden_for_aaret", WARNING, raekke=first, antal=n)
+
+    def _eloverblik_totals(self, t: str) -> None:
+        """Skipped Eloverblik 'Måling' totals: warn where the hourly rows of the same period differ > 1 %."""
+        rows = self.con.execute(f"""
+            WITH m AS (SELECT _fil, _row, maaler_id, fra_tid, til_tid, maengde, periode_fra__raw,
+                              periode_til__raw FROM {t} WHERE _skip IS NOT NULL AND fra_tid < til_tid),
+                 h AS ({self._candidates(t, "AND maaletype_r = 'forbrug'")})
+            SELECT m._fil, m._row, m.periode_fra__raw, m.periode_til__raw, m.maengde, sum(h.maengde) AS s
+            FROM m JOIN h ON h.maaler_id = m.maaler_id AND h.fra_tid >= m.fra_tid AND h.til_tid <= m.til_tid
+            GROUP BY ALL HAVING abs(sum(h.maengde) - m.maengde) > 0.01 * m.maengde
+            ORDER BY 1, 2
+        """).fetchall()
+        for fil, row, fra, til, total, s in rows:
+            self.file_finding("forbrug", fil, f"Periodesummen {_da(total)} for {fra} – {til} afviger mere "
+                              f"end 1 % fra summen af timeværdierne {_da(s)}.", "periodesum_afviger",
+                              WARNING, raekke=row, kolonne="maengde", vaerdi=_da(total))
+
+    # ---- split into accepted, rejected and skipped ------------------------------------------------
+    def _split(self, dataset: Dataset, t: str) -> str:
+        name, con = dataset.name, self.con
+        counts = self.counts[name]
+        errors = f"""(SELECT fil, raekke, string_agg(besked, ' | ' ORDER BY kolonne) AS aarsager
+                      FROM _findings WHERE dataset = {q(name)} AND alvorlighed = 'fejl'
+                      AND raekke IS NOT NULL GROUP BY 1, 2)"""
+        con.execute(f"DROP TABLE IF EXISTS rej_{name}")
+        raw_json = "json_object(" + ", ".join(f"{q(c.name)}, {c.name}__raw" for c in dataset.columns) + ")"
+        con.execute(f"""
+            CREATE TEMP TABLE rej_{name} AS
+            SELECT t._fil, t._row, CAST({raw_json} AS VARCHAR) AS vaerdier, e.aarsager
+            FROM {t} t JOIN {errors} e ON e.fil = t._fil AND e.raekke = t._row
+            WHERE t._skip IS NULL
+        """)
+        out = {
+            "forbrug": {"bygning_id": "bygning_id", "forsyningsart": "forsyningsart_r",
+                        "periode_fra": "fra_tid", "periode_til": "til_tid", "maaletype": "maaletype_r"},
+        }.get(name, {})
+        cols = ", ".join(f"CAST({out.get(c.name, c.name)} AS {c.sql_type}) AS {c.name}"
+                         for c in dataset.columns)
+        con.execute(f"DROP TABLE IF EXISTS acc_{name}")
+        con.execute(f"""
+            CREATE TEMP TABLE acc_{name} AS
+            SELECT _fil, _row, {cols} FROM {t}
+            WHERE _skip IS NULL AND (_fil, _row) NOT IN (SELECT (_fil, _row) FROM rej_{name})
+        """)
+        counts.accepted = con.execute(f"SELECT count(*) FROM acc_{name}").fetchall()[0][0]
+        counts.rejected += con.execute(f"SELECT count(*) FROM rej_{name}").fetchall()[0][0]
+        counts.skipped = con.execute(f"SELECT count(*) FROM {t} WHERE _skip IS NOT NULL").fetchall()[0][0]
+        if counts.skipped:
+            con.execute(f"""INSERT INTO _findings SELECT {q(name)}, _fil, NULL, min(_row), NULL, NULL,
+                            'sprunget_over', any_value(_skip) || ' (' || count(*) || ' rækker).', 'info',
+                            count(*) FROM {t} WHERE _skip IS NOT NULL GROUP BY _fil""")
+        return f"acc_{name}"
+
+
+def _da(x: float) -> str:
+    return f"{x:,.3f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def validate_files(con, files: list[SubmissionFile], kommunekode: str, aar: int, tmp_dir: Path
+                   ) -> ValidationResult:
+    return Validator(con, kommunekode, aar, tmp_dir).validate(files)
+
+
+def findings_as_json(findings: list[dict]) -> str:
+    return json.dumps(findings, ensure_ascii=False, indent=1, default=str)
