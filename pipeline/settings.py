@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,10 @@ def activate(home: Home) -> Home:
     os.environ["KKM2_HOME"] = str(home.root)
     os.environ["KKM2_DAGSTER_DIR"] = str(home.dagster)
     os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME_DIR)
+    # dbt (run by dagster-dbt as a subprocess) comes from the same environment as this Python.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     return home
 
 

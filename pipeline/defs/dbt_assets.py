@@ -1,0 +1,71 @@
+"""dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
+
+
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+
+from pipeline.defs.resources import DUCKDB_WRITER_POOL
+from pipeline.settings import REPO_ROOT
+
+
+@cache
+def dbt_project() -> DbtProject:
+    """The one DbtProject; everything else asks it. The manifest is prepared by `make manifest`,
+    `kkm2 run` and the tests (`prepare_manifest`), and by `dagster dev` itself."""
+    project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project")
+    if not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    else:
+        project.prepare_if_dev()
+    return project
+
+
+def prepare_manifest() -> None:
+    project = dbt_project()
+    project.preparer.prepare(project)
+
+
+class Kkm2DbtTranslator(DagsterDbtTranslator):
+    """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
+    assets; models are keyed by layer (staging/..., marts/...)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "ref"
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+def _manifest_path():
+    return dbt_project().manifest_path
+
+
+@dbt_assets(
+    manifest=_manifest_path(),
+    project=dbt_project(),
+    dagster_dbt_translator=Kkm2DbtTranslator(),
+    pool=DUCKDB_WRITER_POOL,
+)
+def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+def dbt_executable() -> str:
+    """dbt from the same environment as this Python, else from PATH."""
+    here = Path(sys.executable).parent / "dbt"
+    return str(here) if here.exists() else "dbt"
