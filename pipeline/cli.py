@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,8 +21,10 @@ def cmd_run(args) -> int:
     report = run(home)
     for line in report.landing_problems:
         print(f"ADVARSEL {line}")
-    print(f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':10} {'modtaget':>9} {'accepteret':>10} "
-          f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}")
+    print(
+        f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':10} {'modtaget':>9} {'accepteret':>10} "
+        f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}"
+    )
     for k, y, v, status, ds, rec, acc, rej, skip, warn in report.submissions:
         print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:10} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
     if report.release:
@@ -58,8 +59,11 @@ def cmd_validate(args) -> int:
     files: list[SubmissionFile] = []
     for p in paths:
         if p.is_dir():
-            files += [SubmissionFile(f, f.relative_to(p).as_posix()) for f in sorted(p.rglob("*"))
-                      if f.is_file() and not f.name.startswith(".")]
+            files += [
+                SubmissionFile(f, f.relative_to(p).as_posix())
+                for f in sorted(p.rglob("*"))
+                if f.is_file() and not f.name.startswith(".")
+            ]
         elif p.is_file():
             files.append(SubmissionFile(p, p.name))
         else:
@@ -74,8 +78,11 @@ def cmd_validate(args) -> int:
         findings = [f for f in findings if f["regel"] != "mangler_bygninger"]
     errors = [f for f in findings if f["alvorlighed"] == "fejl"]
     if args.json:
-        print(findings_as_json({"counts": {k: v.as_dict() for k, v in result.counts.items()},
-                                "findings": findings}))
+        print(
+            findings_as_json(
+                {"counts": {k: v.as_dict() for k, v in result.counts.items()}, "findings": findings}
+            )
+        )
     else:
         for f in findings:
             where = f["fil"] or "(indberetningen)"
@@ -86,8 +93,10 @@ def cmd_validate(args) -> int:
             print(f"{f['alvorlighed'].upper():9} {where}: {f['besked']}")
         for ds, c in result.counts.items():
             if c.files:
-                print(f"{ds}: modtaget {c.received}, accepteret {c.accepted}, afvist {c.rejected}, "
-                      f"sprunget over {c.skipped}, advarsler {c.warnings}")
+                print(
+                    f"{ds}: modtaget {c.received}, accepteret {c.accepted}, afvist {c.rejected}, "
+                    f"sprunget over {c.skipped}, advarsler {c.warnings}"
+                )
     return 1 if errors else 0
 
 

@@ -34,11 +34,17 @@ def render_sources() -> str:
         "    tables:",
     ]
     for ds in DATASETS.values():
-        lines += [f"      - name: {ds.name}", f"        description: {_esc(ds.label + '. ' + ds.grain)}",
-                  "        columns:"]
+        lines += [
+            f"      - name: {ds.name}",
+            f"        description: {_esc(ds.label + '. ' + ds.grain)}",
+            "        columns:",
+        ]
         for name, _ in LINEAGE_COLUMNS:
-            lines += [f"          - name: {name}", f"            description: {_esc(LINEAGE_DOCS[name])}",
-                      "            data_tests: [not_null]"]
+            lines += [
+                f"          - name: {name}",
+                f"            description: {_esc(LINEAGE_DOCS[name])}",
+                "            data_tests: [not_null]",
+            ]
         for c in ds.columns:
             lines += [f"          - name: {c.name}", f"            description: {_esc(c.help)}"]
             if c.required or c.filled:

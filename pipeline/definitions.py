@@ -11,11 +11,14 @@ from pipeline.defs.publish_assets import release
 from pipeline.defs.resources import Kkm2Home
 
 ingest_job = dg.define_asset_job(
-    "ingest", selection=dg.AssetSelection.assets(raw_submissions), partitions_def=kommune_partitions,
+    "ingest",
+    selection=dg.AssetSelection.assets(raw_submissions),
+    partitions_def=kommune_partitions,
     description="Én kommunes indberetninger fra landing/ til raw (gate 1).",
 )
 build_job = dg.define_asset_job(
-    "build", selection=dg.AssetSelection.assets(kkm2_dbt_models, release),
+    "build",
+    selection=dg.AssetSelection.assets(kkm2_dbt_models, release),
     description="dbt build (staging → marts, tests som checks) og udgivelse.",
 )
 

@@ -56,18 +56,35 @@ def _buildings(rng: random.Random, k: str, n: int) -> list[DemoBuilding]:
     for i in range(n):
         kode, navn, sektor, (lo, hi) = BUILDING_TYPES[i % len(BUILDING_TYPES)]
         areal = round(rng.uniform(lo, hi), 1)
-        out.append(DemoBuilding(
-            bygning_id=f"{k}-B{i + 1:03d}", navn=f"{navn} {i + 1}", anvendelseskode=kode, sektor=sektor,
-            areal=areal, opfoerelsesaar=rng.randint(1930, 2015),
-            el_kwh_m2=rng.uniform(25, 65), varme_kwh_m2=rng.uniform(70, 160), vand_m3_m2=rng.uniform(0.08, 0.3),
-            el_maaler=f"5713131{int(k):04d}{i + 1:07d}", varme_maaler=f"FV-{k}-{i + 1:03d}",
-            vand_maaler=f"V-{k}-{i + 1:03d}",
-        ))
+        out.append(
+            DemoBuilding(
+                bygning_id=f"{k}-B{i + 1:03d}",
+                navn=f"{navn} {i + 1}",
+                anvendelseskode=kode,
+                sektor=sektor,
+                areal=areal,
+                opfoerelsesaar=rng.randint(1930, 2015),
+                el_kwh_m2=rng.uniform(25, 65),
+                varme_kwh_m2=rng.uniform(70, 160),
+                vand_m3_m2=rng.uniform(0.08, 0.3),
+                el_maaler=f"5713131{int(k):04d}{i + 1:07d}",
+                varme_maaler=f"FV-{k}-{i + 1:03d}",
+                vand_maaler=f"V-{k}-{i + 1:03d}",
+            )
+        )
     return out
 
 
-def _write(path: Path, rows: list[list[str]], *, delimiter: str, encoding: str, bom: bool = False,
-           crlf: bool = False, trailing: bool = False) -> None:
+def _write(
+    path: Path,
+    rows: list[list[str]],
+    *,
+    delimiter: str,
+    encoding: str,
+    bom: bool = False,
+    crlf: bool = False,
+    trailing: bool = False,
+) -> None:
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
     for r in rows:
@@ -92,19 +109,42 @@ def _eloverblik(path: Path, b: DemoBuilding, aar: int, rng: random.Random) -> No
         day = 1.6 if 7 <= local.hour < 17 and local.weekday() < 5 else 0.55
         kwh = round(per_hour * day * rng.uniform(0.8, 1.2), 3)
         quarter[(local.month - 1) // 3] = quarter.get((local.month - 1) // 3, 0) + kwh
-        rows.append([b.el_maaler, local.strftime("%Y-%m-%d %H.%M"), nominal_end.strftime("%Y-%m-%d %H.%M"),
-                     _da_num(kwh, 3), "KWH", "Målt", "Tidsserier"])
+        rows.append(
+            [
+                b.el_maaler,
+                local.strftime("%Y-%m-%d %H.%M"),
+                nominal_end.strftime("%Y-%m-%d %H.%M"),
+                _da_num(kwh, 3),
+                "KWH",
+                "Målt",
+                "Tidsserier",
+            ]
+        )
         t += timedelta(hours=1)
     for q, total in sorted(quarter.items()):
         fra = date(aar, 3 * q + 1, 1)
         til = date(aar + (q == 3), (3 * q + 3) % 12 + 1, 1)
-        rows.append([b.el_maaler, f"{fra:%Y-%m-%d} 00.00", f"{til:%Y-%m-%d} 00.00", _da_num(total, 3), "KWH",
-                     "Målt", "Måling"])
+        rows.append(
+            [
+                b.el_maaler,
+                f"{fra:%Y-%m-%d} 00.00",
+                f"{til:%Y-%m-%d} 00.00",
+                _da_num(total, 3),
+                "KWH",
+                "Målt",
+                "Måling",
+            ]
+        )
     _write(path, rows, delimiter=";", encoding="utf-8", bom=True, crlf=True, trailing=True)
 
 
-def generate(landing: Path, kommuner: int = 5, aar: list[int] | None = None, seed: int = 1,
-             bygninger_pr_kommune: int = 12) -> list[Path]:
+def generate(
+    landing: Path,
+    kommuner: int = 5,
+    aar: list[int] | None = None,
+    seed: int = 1,
+    bygninger_pr_kommune: int = 12,
+) -> list[Path]:
     """Write demo submissions under `landing/`. Returns the submission folders."""
     years = aar or [2023, 2024]
     rng = random.Random(seed)
@@ -122,8 +162,9 @@ def generate(landing: Path, kommuner: int = 5, aar: list[int] | None = None, see
     return folders
 
 
-def _submission(folder: Path, buildings: list[DemoBuilding], y: int, rng: random.Random,
-                danish_excel: bool) -> None:
+def _submission(
+    folder: Path, buildings: list[DemoBuilding], y: int, rng: random.Random, danish_excel: bool
+) -> None:
     enc = "cp1252" if danish_excel else "utf-8"
     sep = ";" if danish_excel else ","
 
@@ -132,15 +173,41 @@ def _submission(folder: Path, buildings: list[DemoBuilding], y: int, rng: random
 
     # bygninger
     if danish_excel:
-        head = ["Bygnings-id", "Navn", "BBR-anvendelseskode", "Sektor", "Bruttodriftsareal (m²)",
-                "Opførelsesår", "Ejerforhold", "Postnummer"]
+        head = [
+            "Bygnings-id",
+            "Navn",
+            "BBR-anvendelseskode",
+            "Sektor",
+            "Bruttodriftsareal (m²)",
+            "Opførelsesår",
+            "Ejerforhold",
+            "Postnummer",
+        ]
     else:
-        head = ["bygning_id", "navn", "anvendelseskode", "sektor", "bruttodriftsareal_m2", "opfoerelsesaar",
-                "ejerforhold", "postnummer"]
+        head = [
+            "bygning_id",
+            "navn",
+            "anvendelseskode",
+            "sektor",
+            "bruttodriftsareal_m2",
+            "opfoerelsesaar",
+            "ejerforhold",
+            "postnummer",
+        ]
     rows = [head]
     for b in buildings:
-        rows.append([b.bygning_id, b.navn, str(b.anvendelseskode), b.sektor, num(b.areal, 1),
-                     str(b.opfoerelsesaar), "Ejet" if danish_excel else "ejet", "9000"])
+        rows.append(
+            [
+                b.bygning_id,
+                b.navn,
+                str(b.anvendelseskode),
+                b.sektor,
+                num(b.areal, 1),
+                str(b.opfoerelsesaar),
+                "Ejet" if danish_excel else "ejet",
+                "9000",
+            ]
+        )
     _write(folder / "bygninger.csv", rows, delimiter=sep, encoding=enc, crlf=danish_excel)
 
     # maalere: buildings 2 and 3 share one district-heating meter (60/40)
@@ -164,8 +231,15 @@ def _submission(folder: Path, buildings: list[DemoBuilding], y: int, rng: random
         for m in range(1, 13):
             fra = date(y, m, 1)
             til = date(y + (m == 12), m % 12 + 1, 1)
-            rows.append([b.el_maaler, fra.isoformat(), til.isoformat(),
-                         num(b.el_kwh_m2 * b.areal / 12 * rng.uniform(0.85, 1.15)), "kWh"])
+            rows.append(
+                [
+                    b.el_maaler,
+                    fra.isoformat(),
+                    til.isoformat(),
+                    num(b.el_kwh_m2 * b.areal / 12 * rng.uniform(0.85, 1.15)),
+                    "kWh",
+                ]
+            )
     rows.append([buildings[1].el_maaler, f"{y}-13-01", f"{y}-02-01", "100", "kWh"])  # a broken row
     _write(folder / "forbrug_el.csv", rows, delimiter=sep, encoding=enc)
 
@@ -183,17 +257,37 @@ def _submission(folder: Path, buildings: list[DemoBuilding], y: int, rng: random
                 continue
             fra = date(y, m, 1)
             til = date(y + (m == 12), m % 12 + 1, 1) - timedelta(days=1)
-            rows.append([meter, fra.strftime("%d.%m.%Y"), til.strftime("%d.%m.%Y"),
-                         num(year_kwh * HEAT_SHAPE[m - 1] / 1000 * rng.uniform(0.9, 1.1), 3), "MWh"])
+            rows.append(
+                [
+                    meter,
+                    fra.strftime("%d.%m.%Y"),
+                    til.strftime("%d.%m.%Y"),
+                    num(year_kwh * HEAT_SHAPE[m - 1] / 1000 * rng.uniform(0.9, 1.1), 3),
+                    "MWh",
+                ]
+            )
     _write(folder / "forbrug_varme.csv", rows, delimiter=sep, encoding=enc)
 
     # water: quarterly periods from 1 Dec, across the year boundary
     rows = [["maaler_id", "periode_fra", "periode_til", "maengde", "enhed"]]
     for b in buildings:
         per_day = b.vand_m3_m2 * b.areal / 365
-        bounds = [date(y - 1, 12, 1), date(y, 3, 1), date(y, 6, 1), date(y, 9, 1), date(y, 12, 1),
-                  date(y + 1, 3, 1)]
+        bounds = [
+            date(y - 1, 12, 1),
+            date(y, 3, 1),
+            date(y, 6, 1),
+            date(y, 9, 1),
+            date(y, 12, 1),
+            date(y + 1, 3, 1),
+        ]
         for fra, til in zip(bounds, bounds[1:], strict=False):
-            rows.append([b.vand_maaler, fra.isoformat(), til.isoformat(),
-                         num(per_day * (til - fra).days * rng.uniform(0.9, 1.1), 2), "m3"])
+            rows.append(
+                [
+                    b.vand_maaler,
+                    fra.isoformat(),
+                    til.isoformat(),
+                    num(per_day * (til - fra).days * rng.uniform(0.9, 1.1), 2),
+                    "m3",
+                ]
+            )
     _write(folder / "forbrug_vand.csv", rows, delimiter=sep, encoding=enc)

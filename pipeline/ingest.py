@@ -46,13 +46,20 @@ def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[Lan
     for kdir in sorted(p for p in landing.iterdir() if p.is_dir()):
         k = canonical_kommunekode(kdir.name)
         if k is None or k not in valid:
-            problems.append(LandingProblem(kdir.name, f"Mappen '{kdir.name}' er ikke en af de 98 kommunekoder; "
-                                           "dens filer er ikke indlæst."))
+            problems.append(
+                LandingProblem(
+                    kdir.name,
+                    f"Mappen '{kdir.name}' er ikke en af de 98 kommunekoder; dens filer er ikke indlæst.",
+                )
+            )
             continue
         for ydir in sorted(p for p in kdir.iterdir() if p.is_dir()):
             if not (ydir.name.isdigit() and len(ydir.name) == 4):
-                problems.append(LandingProblem(f"{kdir.name}/{ydir.name}",
-                                               f"Mappen '{ydir.name}' er ikke et årstal (4 cifre)."))
+                problems.append(
+                    LandingProblem(
+                        f"{kdir.name}/{ydir.name}", f"Mappen '{ydir.name}' er ikke et årstal (4 cifre)."
+                    )
+                )
                 continue
             sub = subs.setdefault((k, int(ydir.name)), Submission(k, int(ydir.name)))
             for f in sorted(ydir.rglob("*")):
@@ -65,7 +72,8 @@ def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[Lan
         if len(names) > 1:
             subs[(k, aar)].problems.append(
                 f"Datasættet {ds} ligger i både {' og '.join(n + '/' for n in sorted(names))}; det er samme "
-                "kommune. Læg filerne i én mappe.")
+                "kommune. Læg filerne i én mappe."
+            )
     return subs, problems
 
 
@@ -112,12 +120,21 @@ def ingest_submission(con, home: Home, sub: Submission) -> IngestResult:
     for f in sub.files:
         sha = sha256_file(f.path)
         arch = archive_file(home, f.path, sha)
-        entries.append({"fil": f.relpath, "sha256": sha, "bytes": f.path.stat().st_size,
-                        "dataset": f.dataset, "arkiv": str(arch.relative_to(home.root))})
+        entries.append(
+            {
+                "fil": f.relpath,
+                "sha256": sha,
+                "bytes": f.path.stat().st_size,
+                "dataset": f.dataset,
+                "arkiv": str(arch.relative_to(home.root)),
+            }
+        )
     fp = fingerprint(entries)
     last = con.execute(
         "SELECT version, fingeraftryk FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
-        "ORDER BY version DESC LIMIT 1", [sub.kommunekode, sub.aar]).fetchall()
+        "ORDER BY version DESC LIMIT 1",
+        [sub.kommunekode, sub.aar],
+    ).fetchall()
     last = last[0] if last else None
     if last and last[1] == fp:
         return IngestResult(sub.kommunekode, sub.aar, last[0], "uaendret")
@@ -126,18 +143,29 @@ def ingest_submission(con, home: Home, sub: Submission) -> IngestResult:
     archived = [SubmissionFile(home.root / e["arkiv"], e["fil"]) for e in entries]
     result = validate_files(con, archived, sub.kommunekode, sub.aar, home.tmp)
     for p in sub.problems:
-        con.execute("INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, "
-                    "'fejl', 0)", [p])
+        con.execute(
+            "INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, 'fejl', 0)",
+            [p],
+        )
     gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
     passed = all(r["success"] for r in gx.values()) and not sub.problems
     status = "godkendt" if passed else "holdt_tilbage"
     _write_version(con, sub, version, fp, entries, result, gx, status)
-    return IngestResult(sub.kommunekode, sub.aar, version, status,
-                        {ds: c.as_dict() for ds, c in result.counts.items()}, gx)
+    return IngestResult(
+        sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
+    )
 
 
-def _write_version(con, sub: Submission, version: int, fp: str, entries: list[dict],
-                   result: ValidationResult, gx: dict, status: str) -> None:
+def _write_version(
+    con,
+    sub: Submission,
+    version: int,
+    fp: str,
+    entries: list[dict],
+    result: ValidationResult,
+    gx: dict,
+    status: str,
+) -> None:
     k, y = sub.kommunekode, sub.aar
     now = datetime.now(UTC)
     lineage = [n for n, _ in LINEAGE_COLUMNS]
@@ -147,18 +175,44 @@ def _write_version(con, sub: Submission, version: int, fp: str, entries: list[di
             cols = DATASETS[ds].column_names
             con.execute(
                 f"INSERT INTO raw.{ds} ({', '.join(lineage + list(cols))}) "
-                f"SELECT ?, ?, ?, _fil, _row, ?, {', '.join(cols)} FROM {table}", [k, y, version, now])
+                f"SELECT ?, ?, ?, _fil, _row, ?, {', '.join(cols)} FROM {table}",
+                [k, y, version, now],
+            )
             con.execute(
                 "INSERT INTO audit.rejected_rows SELECT ?, ?, ?, ?, _fil, _row, vaerdier, aarsager "
-                f"FROM rej_{ds}", [k, y, version, ds])
+                f"FROM rej_{ds}",
+                [k, y, version, ds],
+            )
             c = result.counts[ds]
-            con.execute("INSERT INTO audit.submission_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [k, y, version, ds, json.dumps(c.files, ensure_ascii=False), c.received,
-                         c.accepted, c.rejected, c.skipped, c.warnings])
+            con.execute(
+                "INSERT INTO audit.submission_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    k,
+                    y,
+                    version,
+                    ds,
+                    json.dumps(c.files, ensure_ascii=False),
+                    c.received,
+                    c.accepted,
+                    c.rejected,
+                    c.skipped,
+                    c.warnings,
+                ],
+            )
         con.execute("INSERT INTO audit.findings SELECT ?, ?, ?, * FROM _findings", [k, y, version])
-        con.execute("INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [k, y, version, now, fp, json.dumps(entries, ensure_ascii=False), status,
-                     json.dumps(gx, ensure_ascii=False)])
+        con.execute(
+            "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                k,
+                y,
+                version,
+                now,
+                fp,
+                json.dumps(entries, ensure_ascii=False),
+                status,
+                json.dumps(gx, ensure_ascii=False),
+            ],
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

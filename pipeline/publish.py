@@ -15,7 +15,12 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.settings import Home, connect
 
-PUBLISHED_TABLES: tuple[str, ...] = ("dim_kommune", "dim_bygning", "fct_forbrug_maaned", "mart_noegletal_bygning")
+PUBLISHED_TABLES: tuple[str, ...] = (
+    "dim_kommune",
+    "dim_bygning",
+    "fct_forbrug_maaned",
+    "mart_noegletal_bygning",
+)
 # DuckDB 2.x files cannot be opened by 1.x clients (DBeaver, ODBC, Power BI) unless written in an
 # older storage version.
 RELEASE_STORAGE_VERSION = "v1.0.0"
@@ -32,23 +37,32 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
     tmp = home.releases / f".{release_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "exports").mkdir(parents=True)
-    manifest = {"release_id": release_id, "code_version": __version__,
-                "build_time": datetime.now(UTC).isoformat(), "tables": {}}
+    manifest = {
+        "release_id": release_id,
+        "code_version": __version__,
+        "build_time": datetime.now(UTC).isoformat(),
+        "tables": {},
+    }
     con = connect(tmp_dir=home.tmp / "duckdb")
     try:
         con.execute(f"ATTACH '{home.warehouse}' AS wh (READ_ONLY)")
-        con.execute(f"ATTACH '{tmp / 'warehouse.duckdb'}' AS rel (STORAGE_VERSION '{RELEASE_STORAGE_VERSION}')")
+        con.execute(
+            f"ATTACH '{tmp / 'warehouse.duckdb'}' AS rel (STORAGE_VERSION '{RELEASE_STORAGE_VERSION}')"
+        )
         for table in PUBLISHED_TABLES:
             src = f"(SELECT *, '{release_id}' AS release_id FROM wh.marts.{table})"
             con.execute(f"CREATE TABLE rel.main.{table} AS SELECT * FROM {src}")
             out = tmp / "exports" / f"{table}.parquet"
-            con.execute(f"COPY rel.main.{table} TO '{out}' (FORMAT parquet, COMPRESSION zstd, "
-                        "ROW_GROUP_SIZE 100000)")
+            con.execute(
+                f"COPY rel.main.{table} TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
+            )
             schema = con.execute(f"DESCRIBE rel.main.{table}").fetchall()
             rows = con.execute(f"SELECT count(*) FROM rel.main.{table}").fetchall()[0][0]
             manifest["tables"][table] = {
                 "rows": rows,
-                "schema_hash": hashlib.sha256(json.dumps([(c[0], c[1]) for c in schema]).encode()).hexdigest(),
+                "schema_hash": hashlib.sha256(
+                    json.dumps([(c[0], c[1]) for c in schema]).encode()
+                ).hexdigest(),
                 "columns": [{"name": c[0], "type": c[1]} for c in schema],
             }
         con.execute("DETACH rel")

@@ -54,13 +54,16 @@ def run(home: Home) -> RunReport:
         from pipeline.ingest import discover
 
         instance = DagsterInstance.get()
-        quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}}
+        quiet = {
+            "loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}
+        }
         subs, problems = discover(home.landing)
         report.landing_problems = [f"{p.path}: {p.besked}" for p in problems]
         ingest = defs.resolve_job_def("ingest")
         for k in sorted({k for k, _ in subs}):
-            res = ingest.execute_in_process(partition_key=k, instance=instance, raise_on_error=False,
-                                           run_config=quiet)
+            res = ingest.execute_in_process(
+                partition_key=k, instance=instance, raise_on_error=False, run_config=quiet
+            )
             report.ingest_ok[k] = res.success
         build = defs.resolve_job_def("build")
         res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)

@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS, VALIDATION_ORDER, dataset_for_file
 from pipeline.contract.model import Column, Dataset
-from pipeline.contract.profiles import Profile, detect_profile
+from pipeline.contract.profiles import detect_profile
 from pipeline.readers.csv import ReadError, read_csv
 from pipeline.settings import TIME_ZONE
 from pipeline.text import canonical_kommunekode, header_key
@@ -30,9 +30,19 @@ WARNING = "advarsel"
 SUPPORTED_SUFFIXES = {".csv", ".txt"}
 
 TS_FORMATS = [
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H.%M", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M",
-    "%d-%m-%Y %H.%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H.%M",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H.%M",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y %H.%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H.%M",
 ]
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"]
 OFFSET_RE = r"\d[:.]\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
@@ -68,8 +78,11 @@ class DatasetCounts:
 
     def as_dict(self) -> dict:
         return {
-            "filer": self.files, "raekker_modtaget": self.received, "raekker_accepteret": self.accepted,
-            "raekker_afvist": self.rejected, "raekker_sprunget_over": self.skipped,
+            "filer": self.files,
+            "raekker_modtaget": self.received,
+            "raekker_accepteret": self.accepted,
+            "raekker_afvist": self.rejected,
+            "raekker_sprunget_over": self.skipped,
             "advarsler": self.warnings,
         }
 
@@ -125,15 +138,25 @@ class Validator:
         con.execute("DELETE FROM _findings")
 
     # ---- findings -------------------------------------------------------------------------------
-    def file_finding(self, dataset, fil, besked, regel, alvorlighed=ERROR, kolonne=None, vaerdi=None,
-                     raekke=None, antal=1):
+    def file_finding(
+        self, dataset, fil, besked, regel, alvorlighed=ERROR, kolonne=None, vaerdi=None, raekke=None, antal=1
+    ):
         self.con.execute(
             "INSERT INTO _findings VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)",
             [dataset, fil, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal],
         )
 
-    def row_findings(self, dataset: str, table: str, where: str, kolonne: str | None, vaerdi: str,
-                     regel: str, besked: str, alvorlighed: str = ERROR) -> None:
+    def row_findings(
+        self,
+        dataset: str,
+        table: str,
+        where: str,
+        kolonne: str | None,
+        vaerdi: str,
+        regel: str,
+        besked: str,
+        alvorlighed: str = ERROR,
+    ) -> None:
         """One finding per row of `table` matching `where`. `vaerdi` and `besked` are SQL expressions."""
         self.con.execute(f"""
             INSERT INTO _findings
@@ -148,13 +171,22 @@ class Validator:
         for f in sorted(files, key=lambda f: f.relpath):
             ds = f.dataset
             if ds is None:
-                self.file_finding(None, f.relpath, "Filnavnet passer ikke til noget datasæt i "
-                                  "informationsmodellen; filen er ikke indlæst. Navngiv filen efter "
-                                  f"datasættet, fx {', '.join(DATASETS)}.", "ukendt_fil")
+                self.file_finding(
+                    None,
+                    f.relpath,
+                    "Filnavnet passer ikke til noget datasæt i "
+                    "informationsmodellen; filen er ikke indlæst. Navngiv filen efter "
+                    f"datasættet, fx {', '.join(DATASETS)}.",
+                    "ukendt_fil",
+                )
                 continue
             if f.path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                self.file_finding(ds, f.relpath, f"Filformatet '{f.path.suffix}' understøttes ikke "
-                                  "endnu; brug CSV.", "ukendt_format")
+                self.file_finding(
+                    ds,
+                    f.relpath,
+                    f"Filformatet '{f.path.suffix}' understøttes ikke endnu; brug CSV.",
+                    "ukendt_format",
+                )
                 continue
             by_dataset[ds].append(f)
         accepted: dict[str, str] = {}
@@ -162,8 +194,12 @@ class Validator:
             dataset = DATASETS[name]
             accepted[name] = self._validate_dataset(dataset, by_dataset[name])
         if not by_dataset["bygninger"]:
-            self.file_finding("bygninger", None, "Datasættet bygninger mangler; det er påkrævet i "
-                              "hver indberetning.", "mangler_bygninger")
+            self.file_finding(
+                "bygninger",
+                None,
+                "Datasættet bygninger mangler; det er påkrævet i hver indberetning.",
+                "mangler_bygninger",
+            )
         self._count_warnings()
         return ValidationResult(self.kommunekode, self.aar, self.counts, accepted)
 
@@ -229,8 +265,11 @@ class Validator:
             col = dataset.match_header(h)
             if col is not None:
                 if col.name in mapping:
-                    return reject_file(f"Kolonnen '{col.name}' optræder to gange i overskriften.",
-                                       "dobbelt_kolonne", kolonne=h)
+                    return reject_file(
+                        f"Kolonnen '{col.name}' optræder to gange i overskriften.",
+                        "dobbelt_kolonne",
+                        kolonne=h,
+                    )
                 mapping[col.name] = f"c{i}"
             elif key == "kommunekode":
                 kommune_col = f"c{i}"
@@ -239,13 +278,25 @@ class Validator:
             elif profile and key in profile.ignore_columns:
                 continue
             else:
-                self.file_finding(name, f.relpath, f"Kolonnen '{h}' kendes ikke i datasættet {name} og "
-                                  "ignoreres.", "ukendt_kolonne", WARNING, kolonne=h)
+                self.file_finding(
+                    name,
+                    f.relpath,
+                    f"Kolonnen '{h}' kendes ikke i datasættet {name} og ignoreres.",
+                    "ukendt_kolonne",
+                    WARNING,
+                    kolonne=h,
+                )
         missing = [c.name for c in dataset.columns if c.required and c.name not in mapping]
         if missing:
             return reject_file(
-                "Påkrævet kolonne mangler: " + ", ".join(missing) + ". Overskriften i række 1 har: "
-                + ", ".join(h for h in res.headers if h) + ".", "kolonne_mangler", kolonne=missing[0])
+                "Påkrævet kolonne mangler: "
+                + ", ".join(missing)
+                + ". Overskriften i række 1 har: "
+                + ", ".join(h for h in res.headers if h)
+                + ".",
+                "kolonne_mangler",
+                kolonne=missing[0],
+            )
         if kommune_col:
             bad = self.con.execute(
                 f"SELECT _row, {kommune_col} FROM {res.table} WHERE {kommune_col} IS NOT NULL"
@@ -256,22 +307,36 @@ class Validator:
                 return reject_file(
                     f"Kolonnen kommunekode har værdien '{v}' (række {r}), men filen ligger i "
                     f"kommune {self.kommunekode}s mappe. En kommune kan ikke indberette for en anden; "
-                    "hele filen er afvist.", "forkert_kommune", kolonne="kommunekode", vaerdi=v)
+                    "hele filen er afvist.",
+                    "forkert_kommune",
+                    kolonne="kommunekode",
+                    vaerdi=v,
+                )
         if profile:
-            self.file_finding(name, f.relpath, f"Filen er genkendt som en {profile.name}-eksport.",
-                              "profil", "info", antal=0)
+            self.file_finding(
+                name,
+                f.relpath,
+                f"Filen er genkendt som en {profile.name}-eksport.",
+                "profil",
+                "info",
+                antal=0,
+            )
         skip = "NULL"
         if profile and skip_col:
             vals = _str_list(profile.skip_values)
-            skip = (f"CASE WHEN regexp_replace({fold_sql(skip_col)}, '[^a-z0-9]', '', 'g') IN "
-                    f"(SELECT unnest({vals})) THEN {q(profile.skip_reason)} END")
+            skip = (
+                f"CASE WHEN regexp_replace({fold_sql(skip_col)}, '[^a-z0-9]', '', 'g') IN "
+                f"(SELECT unnest({vals})) THEN {q(profile.skip_reason)} END"
+            )
         # Decimal comma: per file and column. If any value has a comma, dots are thousands separators.
         dec_cols = [c.name for c in dataset.columns if c.type in ("dec", "int") and c.name in mapping]
         comma = {}
         if dec_cols:
-            row = self.con.execute("SELECT " + ", ".join(
-                f"coalesce(bool_or(contains({mapping[c]}, ',')), false)" for c in dec_cols
-            ) + f" FROM {res.table}").fetchall()[0]
+            row = self.con.execute(
+                "SELECT "
+                + ", ".join(f"coalesce(bool_or(contains({mapping[c]}, ',')), false)" for c in dec_cols)
+                + f" FROM {res.table}"
+            ).fetchall()[0]
             comma = dict(zip(dec_cols, row, strict=True))
         parts = [f"{q(f.relpath)} AS _fil", "_row", f"{skip} AS _skip"]
         for c in dataset.columns:
@@ -304,8 +369,10 @@ class Validator:
 
     @staticmethod
     def _parse_expr(c: Column, v: str, comma_marked: str) -> str:
-        num = (f"CASE WHEN {comma_marked} THEN try_cast(replace(replace(replace({v}, ' ', ''), '.', ''), "
-               f"',', '.') AS DOUBLE) ELSE try_cast(replace({v}, ' ', '') AS DOUBLE) END")
+        num = (
+            f"CASE WHEN {comma_marked} THEN try_cast(replace(replace(replace({v}, ' ', ''), '.', ''), "
+            f"',', '.') AS DOUBLE) ELSE try_cast(replace({v}, ' ', '') AS DOUBLE) END"
+        )
         if c.type == "text":
             return v
         if c.type == "dec":
@@ -313,15 +380,21 @@ class Validator:
         if c.type == "int":
             return f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END"
         if c.type == "bool":
-            return (f"CASE WHEN lower({v}) IN (SELECT unnest({_str_list(TRUE_WORDS)})) THEN true "
-                    f"WHEN lower({v}) IN (SELECT unnest({_str_list(FALSE_WORDS)})) THEN false END")
+            return (
+                f"CASE WHEN lower({v}) IN (SELECT unnest({_str_list(TRUE_WORDS)})) THEN true "
+                f"WHEN lower({v}) IN (SELECT unnest({_str_list(FALSE_WORDS)})) THEN false END"
+            )
         if c.type == "date":
-            return (f"CAST(coalesce(try_strptime({v}, {_str_list(DATE_FORMATS)}), "
-                    f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')) AS DATE)")
+            return (
+                f"CAST(coalesce(try_strptime({v}, {_str_list(DATE_FORMATS)}), "
+                f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')) AS DATE)"
+            )
         if c.type in ("ts", "tsdate"):
             # the local wall-clock time; the instant is resolved by the dataset's time rules
-            return (f"coalesce(try_strptime({v}, {_str_list(TS_FORMATS)}), "
-                    f"try_strptime({v}, {_str_list(DATE_FORMATS)}))")
+            return (
+                f"coalesce(try_strptime({v}, {_str_list(TS_FORMATS)}), "
+                f"try_strptime({v}, {_str_list(DATE_FORMATS)}))"
+            )
         if c.type == "code":
             lookup = code_lists.code_lookup(c.codes)
             keys = ", ".join(f"{q(k)}: {q(val)}" for k, val in lookup.items())
@@ -336,14 +409,28 @@ class Validator:
             raw, val = f"{c.name}__raw", c.name
             expected = q(c.expected_da())
             if c.required:
-                self.row_findings(name, t, f"{live} AND {raw} IS NULL", c.name, "NULL", "paakraevet",
-                                  q(f"Værdi mangler i den påkrævede kolonne {c.name} ({c.label})."))
+                self.row_findings(
+                    name,
+                    t,
+                    f"{live} AND {raw} IS NULL",
+                    c.name,
+                    "NULL",
+                    "paakraevet",
+                    q(f"Værdi mangler i den påkrævede kolonne {c.name} ({c.label})."),
+                )
             if c.type in ("ts", "tsdate"):
                 bad = f"{raw} IS NOT NULL AND {val} IS NULL AND {val}__inst_off IS NULL"
             else:
                 bad = f"{raw} IS NOT NULL AND {val} IS NULL"
-            self.row_findings(name, t, f"{live} AND {bad}", c.name, raw, "ugyldig_vaerdi",
-                              f"'Ugyldig værdi ''' || {raw} || '''; forventet ' || {expected} || '.'")
+            self.row_findings(
+                name,
+                t,
+                f"{live} AND {bad}",
+                c.name,
+                raw,
+                "ugyldig_vaerdi",
+                f"'Ugyldig værdi ''' || {raw} || '''; forventet ' || {expected} || '.'",
+            )
             conds = []
             if c.codes and c.type == "int":
                 conds.append(f"{val} NOT IN (SELECT unnest({[int(x) for x in c.code_values()]}))")
@@ -356,71 +443,123 @@ class Validator:
             if c.pattern:
                 conds.append(f"NOT regexp_matches({val}, {q(c.pattern)})")
             if conds:
-                self.row_findings(name, t, f"{live} AND {val} IS NOT NULL AND ({' OR '.join(conds)})",
-                                  c.name, raw, "uden_for_regel",
-                                  f"'Værdien ''' || {raw} || ''' er ikke tilladt i {c.name}; forventet ' "
-                                  f"|| {expected} || '.'")
+                self.row_findings(
+                    name,
+                    t,
+                    f"{live} AND {val} IS NOT NULL AND ({' OR '.join(conds)})",
+                    c.name,
+                    raw,
+                    "uden_for_regel",
+                    f"'Værdien ''' || {raw} || ''' er ikke tilladt i {c.name}; forventet ' "
+                    f"|| {expected} || '.'",
+                )
             if c.unique:
                 self.row_findings(
-                    name, t,
+                    name,
+                    t,
                     f"{live} AND {val} IS NOT NULL AND {val} IN (SELECT {val} FROM {t} WHERE {live} "
                     f"GROUP BY 1 HAVING count(*) > 1)",
-                    c.name, raw, "dublet",
+                    c.name,
+                    raw,
+                    "dublet",
                     f"'{c.name} ''' || {raw} || ''' optræder flere gange; alle rækker med samme "
-                    f"{c.name} er afvist (forventet: unik).'")
+                    f"{c.name} er afvist (forventet: unik).'",
+                )
 
     # ---- dataset rules ------------------------------------------------------------------------
     def _rules_bygninger(self, t: str) -> None:
         live, y = "_skip IS NULL", self.aar
-        self.row_findings("bygninger", t, f"{live} AND opfoerelsesaar > {y}", "opfoerelsesaar",
-                          "opfoerelsesaar__raw", "aar_efter_indberetning",
-                          f"'Opførelsesåret ' || opfoerelsesaar || ' ligger efter indberetningsåret {y}.'")
-        self.row_findings("bygninger", t,
-                          f"{live} AND ombygningsaar IS NOT NULL AND (ombygningsaar > {y} OR "
-                          f"ombygningsaar < coalesce(opfoerelsesaar, 0))", "ombygningsaar",
-                          "ombygningsaar__raw", "ombygningsaar",
-                          f"'Ombygningsåret ' || ombygningsaar || ' skal ligge mellem opførelsesåret og "
-                          f"{y}.'")
+        self.row_findings(
+            "bygninger",
+            t,
+            f"{live} AND opfoerelsesaar > {y}",
+            "opfoerelsesaar",
+            "opfoerelsesaar__raw",
+            "aar_efter_indberetning",
+            f"'Opførelsesåret ' || opfoerelsesaar || ' ligger efter indberetningsåret {y}.'",
+        )
+        self.row_findings(
+            "bygninger",
+            t,
+            f"{live} AND ombygningsaar IS NOT NULL AND (ombygningsaar > {y} OR "
+            f"ombygningsaar < coalesce(opfoerelsesaar, 0))",
+            "ombygningsaar",
+            "ombygningsaar__raw",
+            "ombygningsaar",
+            f"'Ombygningsåret ' || ombygningsaar || ' skal ligge mellem opførelsesåret og {y}.'",
+        )
         for col in ("i_brug_fra", "i_brug_til"):
-            self.row_findings("bygninger", t, f"{live} AND {col} IS NOT NULL AND year({col}) <> {y}",
-                              col, f"{col}__raw", "uden_for_aaret",
-                              f"'Datoen ' || {col}__raw || ' ligger ikke i indberetningsåret {y}.'")
-        self.row_findings("bygninger", t, f"{live} AND i_brug_til < i_brug_fra", "i_brug_til",
-                          "i_brug_til__raw", "periode_omvendt",
-                          "'i_brug_til ' || i_brug_til__raw || ' ligger før i_brug_fra ' || "
-                          "i_brug_fra__raw || '.'")
+            self.row_findings(
+                "bygninger",
+                t,
+                f"{live} AND {col} IS NOT NULL AND year({col}) <> {y}",
+                col,
+                f"{col}__raw",
+                "uden_for_aaret",
+                f"'Datoen ' || {col}__raw || ' ligger ikke i indberetningsåret {y}.'",
+            )
+        self.row_findings(
+            "bygninger",
+            t,
+            f"{live} AND i_brug_til < i_brug_fra",
+            "i_brug_til",
+            "i_brug_til__raw",
+            "periode_omvendt",
+            "'i_brug_til ' || i_brug_til__raw || ' ligger før i_brug_fra ' || i_brug_fra__raw || '.'",
+        )
         ratio = "bruttodriftsareal_m2 / bbr_bygningsareal_m2"
-        self.row_findings("bygninger", t,
-                          f"{live} AND bbr_bygningsareal_m2 > 0 AND bruttodriftsareal_m2 > 0 AND "
-                          f"({ratio} < 0.7 OR {ratio} > 1.5)", "bbr_bygningsareal_m2",
-                          "bbr_bygningsareal_m2__raw", "bda_bbr_forhold",
-                          f"'Bruttodriftsarealet er ' || round({ratio}, 2) || ' gange BBR-arealet; "
-                          f"forventet mellem 0,7 og 1,5. Kontrollér arealerne.'", WARNING)
+        self.row_findings(
+            "bygninger",
+            t,
+            f"{live} AND bbr_bygningsareal_m2 > 0 AND bruttodriftsareal_m2 > 0 AND "
+            f"({ratio} < 0.7 OR {ratio} > 1.5)",
+            "bbr_bygningsareal_m2",
+            "bbr_bygningsareal_m2__raw",
+            "bda_bbr_forhold",
+            f"'Bruttodriftsarealet er ' || round({ratio}, 2) || ' gange BBR-arealet; "
+            f"forventet mellem 0,7 og 1,5. Kontrollér arealerne.'",
+            WARNING,
+        )
 
     def _known_building(self, expr: str) -> str:
         return f"{expr} IN (SELECT bygning_id FROM acc_bygninger)"
 
     def _rules_maalere(self, t: str) -> None:
         live = "_skip IS NULL"
-        self.row_findings("maalere", t,
-                          f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
-                          "bygning_id", "bygning_id__raw", "ukendt_bygning",
-                          "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
-                          "de godkendte rækker i bygninger.'")
-        self.row_findings("maalere", t, f"{live} AND aktiv_til < aktiv_fra", "aktiv_til",
-                          "aktiv_til__raw", "periode_omvendt",
-                          "'aktiv_til ' || aktiv_til__raw || ' ligger før aktiv_fra.'")
+        self.row_findings(
+            "maalere",
+            t,
+            f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
+            "bygning_id",
+            "bygning_id__raw",
+            "ukendt_bygning",
+            "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
+            "de godkendte rækker i bygninger.'",
+        )
+        self.row_findings(
+            "maalere",
+            t,
+            f"{live} AND aktiv_til < aktiv_fra",
+            "aktiv_til",
+            "aktiv_til__raw",
+            "periode_omvendt",
+            "'aktiv_til ' || aktiv_til__raw || ' ligger før aktiv_fra.'",
+        )
         # Shares of one meter sum to 1 (per active period).
         self.row_findings(
-            "maalere", t,
+            "maalere",
+            t,
             f"""{live} AND (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) IN (
                   SELECT (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) FROM {t} WHERE {live}
                   GROUP BY ALL HAVING abs(sum(coalesce(andel, 1)) - 1) > 0.001)""",
-            "andel", "andel__raw", "andele_summer_ikke",
+            "andel",
+            "andel__raw",
+            "andele_summer_ikke",
             f"'Andelene for måler ''' || maaler_id || ''' summer til ' || (SELECT sum(coalesce(andel, 1)) "
             f"FROM {t} x WHERE x.maaler_id = {t}.maaler_id AND x._skip IS NULL AND "
             f"coalesce(x.aktiv_fra, DATE '1900-01-01') = coalesce({t}.aktiv_fra, DATE '1900-01-01')) "
-            f"|| '; forventet 1.'")
+            f"|| '; forventet 1.'",
+        )
 
     def _rules_forbrug(self, t: str) -> None:
         con, y = self.con, self.aar
@@ -440,53 +579,91 @@ class Validator:
         """)
         con.execute(f"DROP TABLE {t}")
         con.execute(f"ALTER TABLE {t}_m RENAME TO {t}")
-        self.row_findings("forbrug", t,
-                          f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
-                          "bygning_id", "bygning_id__raw", "ukendt_bygning",
-                          "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
-                          "de godkendte rækker i bygninger.'")
-        self.row_findings("forbrug", t,
-                          f"{live} AND bygning_id__raw IS NULL AND maaler_id IS NOT NULL AND NOT i_maalere",
-                          "bygning_id", "maaler_id", "maaler_uden_bygning",
-                          "'Måler ''' || maaler_id || ''' har ingen bygning_id og står ikke i maalere; "
-                          "angiv bygning_id eller tilføj måleren i maalere.'")
-        self.row_findings("forbrug", t,
-                          f"{live} AND forsyningsart__raw IS NULL AND forsyningsart_r IS NULL AND "
-                          "maaler_id IS NOT NULL",
-                          "forsyningsart", "NULL", "forsyningsart_mangler",
-                          "'Forsyningsart mangler, og måleren står ikke i maalere.'")
-        self.row_findings("forbrug", t,
-                          f"{live} AND forsyningsart IS NOT NULL AND forsyningsart_m IS NOT NULL AND "
-                          "forsyningsart <> forsyningsart_m", "forsyningsart", "forsyningsart__raw",
-                          "forsyningsart_modstrid",
-                          "'Forsyningsart ''' || forsyningsart || ''' passer ikke med maalere, hvor måleren "
-                          "er ''' || forsyningsart_m || '''.'")
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
+            "bygning_id",
+            "bygning_id__raw",
+            "ukendt_bygning",
+            "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
+            "de godkendte rækker i bygninger.'",
+        )
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND bygning_id__raw IS NULL AND maaler_id IS NOT NULL AND NOT i_maalere",
+            "bygning_id",
+            "maaler_id",
+            "maaler_uden_bygning",
+            "'Måler ''' || maaler_id || ''' har ingen bygning_id og står ikke i maalere; "
+            "angiv bygning_id eller tilføj måleren i maalere.'",
+        )
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND forsyningsart__raw IS NULL AND forsyningsart_r IS NULL AND maaler_id IS NOT NULL",
+            "forsyningsart",
+            "NULL",
+            "forsyningsart_mangler",
+            "'Forsyningsart mangler, og måleren står ikke i maalere.'",
+        )
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND forsyningsart IS NOT NULL AND forsyningsart_m IS NOT NULL AND "
+            "forsyningsart <> forsyningsart_m",
+            "forsyningsart",
+            "forsyningsart__raw",
+            "forsyningsart_modstrid",
+            "'Forsyningsart ''' || forsyningsart || ''' passer ikke med maalere, hvor måleren "
+            "er ''' || forsyningsart_m || '''.'",
+        )
         fits = " OR ".join(
             f"(forsyningsart_r = {q(s)} AND enhed IN (SELECT unnest({_str_list(us)})))"
             for s, us in units.items()
         )
-        self.row_findings("forbrug", t,
-                          f"{live} AND enhed IS NOT NULL AND forsyningsart_r IS NOT NULL AND NOT ({fits})",
-                          "enhed", "enhed__raw", "enhed_passer_ikke",
-                          "'Enheden ''' || enhed__raw || ''' passer ikke til forsyningsart ''' || "
-                          "forsyningsart_r || '''; forventet en af: ' || CASE forsyningsart_r "
-                          + " ".join(f"WHEN {q(s)} THEN {q(', '.join(us))}" for s, us in units.items())
-                          + " END || '.'")
-        self.row_findings("forbrug", t,
-                          f"{live} AND periode_fra__raw IS NULL AND maaletype_r = 'forbrug'", "periode_fra",
-                          "NULL", "paakraevet",
-                          "'Værdi mangler i periode_fra; kun aflæsninger (maaletype = aflaesning) må "
-                          "udelade den.'")
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND enhed IS NOT NULL AND forsyningsart_r IS NOT NULL AND NOT ({fits})",
+            "enhed",
+            "enhed__raw",
+            "enhed_passer_ikke",
+            "'Enheden ''' || enhed__raw || ''' passer ikke til forsyningsart ''' || "
+            "forsyningsart_r || '''; forventet en af: ' || CASE forsyningsart_r "
+            + " ".join(f"WHEN {q(s)} THEN {q(', '.join(us))}" for s, us in units.items())
+            + " END || '.'",
+        )
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND periode_fra__raw IS NULL AND maaletype_r = 'forbrug'",
+            "periode_fra",
+            "NULL",
+            "paakraevet",
+            "'Værdi mangler i periode_fra; kun aflæsninger (maaletype = aflaesning) må udelade den.'",
+        )
         self._resolve_periods(t)
-        self.row_findings("forbrug", t, f"{live} AND fra_tid IS NOT NULL AND til_tid <= fra_tid",
-                          "periode_til", "periode_til__raw", "periode_omvendt",
-                          "'periode_til ' || periode_til__raw || ' ligger ikke efter periode_fra ' || "
-                          "periode_fra__raw || '.'")
-        self.row_findings("forbrug", t,
-                          f"{live} AND fra_tid IS NOT NULL AND til_tid - fra_tid > INTERVAL 366 DAY",
-                          "periode_til", "periode_til__raw", "periode_for_lang",
-                          "'Perioden ' || periode_fra__raw || ' – ' || periode_til__raw || ' er længere "
-                          "end 366 dage.'")
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND fra_tid IS NOT NULL AND til_tid <= fra_tid",
+            "periode_til",
+            "periode_til__raw",
+            "periode_omvendt",
+            "'periode_til ' || periode_til__raw || ' ligger ikke efter periode_fra ' || "
+            "periode_fra__raw || '.'",
+        )
+        self.row_findings(
+            "forbrug",
+            t,
+            f"{live} AND fra_tid IS NOT NULL AND til_tid - fra_tid > INTERVAL 366 DAY",
+            "periode_til",
+            "periode_til__raw",
+            "periode_for_lang",
+            "'Perioden ' || periode_fra__raw || ' – ' || periode_til__raw || ' er længere end 366 dage.'",
+        )
         self._overlaps(t)
         self._decreasing_registers(t)
         self._outside_year(t, y)
@@ -533,9 +710,11 @@ class Validator:
 
     def _candidates(self, t: str, extra: str = "") -> str:
         """Rows still in play: not skipped and without an error so far."""
-        return (f"SELECT * FROM {t} WHERE _skip IS NULL {extra} AND (_fil, _row) NOT IN "
-                f"(SELECT (fil, raekke) FROM _findings WHERE dataset = 'forbrug' AND alvorlighed = 'fejl' "
-                f"AND raekke IS NOT NULL)")
+        return (
+            f"SELECT * FROM {t} WHERE _skip IS NULL {extra} AND (_fil, _row) NOT IN "
+            f"(SELECT (fil, raekke) FROM _findings WHERE dataset = 'forbrug' AND alvorlighed = 'fejl' "
+            f"AND raekke IS NOT NULL)"
+        )
 
     def _overlaps(self, t: str) -> None:
         """Two periods of the same meter that overlap are both rejected."""
@@ -551,12 +730,17 @@ class Validator:
             )
             SELECT _fil, _row FROM w WHERE fra_tid < prev_max_til OR next_fra < til_tid
         """)
-        self.row_findings("forbrug", t, "(_fil, _row) IN (SELECT (_fil, _row) FROM _overlap)",
-                          "periode_fra", "periode_fra__raw || ' – ' || periode_til__raw",
-                          "overlappende_perioder",
-                          "'Overlappende perioder: perioden ' || periode_fra__raw || ' – ' || "
-                          "periode_til__raw || ' for måler ''' || maaler_id || ''' overlapper en anden "
-                          "periode for samme måler; begge er afvist.'")
+        self.row_findings(
+            "forbrug",
+            t,
+            "(_fil, _row) IN (SELECT (_fil, _row) FROM _overlap)",
+            "periode_fra",
+            "periode_fra__raw || ' – ' || periode_til__raw",
+            "overlappende_perioder",
+            "'Overlappende perioder: perioden ' || periode_fra__raw || ' – ' || "
+            "periode_til__raw || ' for måler ''' || maaler_id || ''' overlapper en anden "
+            "periode for samme måler; begge er afvist.'",
+        )
 
     def _decreasing_registers(self, t: str) -> None:
         self.con.execute(f"""
@@ -567,10 +751,16 @@ class Validator:
                        lag(maengde) OVER (PARTITION BY maaler_id ORDER BY til_tid, _fil, _row) AS prev
                 FROM c) WHERE maengde < prev
         """)
-        self.row_findings("forbrug", t, "(_fil, _row) IN (SELECT (_fil, _row) FROM _decreasing)",
-                          "maengde", "maengde__raw", "faldende_taellerstand",
-                          "'Tællerstanden ' || maengde__raw || ' er lavere end den forrige aflæsning: "
-                          "faldende tællerstand – målerskift? Brug et nyt maaler_id.'")
+        self.row_findings(
+            "forbrug",
+            t,
+            "(_fil, _row) IN (SELECT (_fil, _row) FROM _decreasing)",
+            "maengde",
+            "maengde__raw",
+            "faldende_taellerstand",
+            "'Tællerstanden ' || maengde__raw || ' er lavere end den forrige aflæsning: "
+            "faldende tællerstand – målerskift? Brug et nyt maaler_id.'",
+        )
 
     def _outside_year(self, t: str, y: int) -> None:
         start, end = f"TIMESTAMPTZ '{y}-01-01 00:00:00'", f"TIMESTAMPTZ '{y + 1}-01-01 00:00:00'"
@@ -580,9 +770,16 @@ class Validator:
             WHERE fra_tid < {start} OR til_tid > {end} GROUP BY 1 ORDER BY 1
         """).fetchall()
         for fil, n, first in rows:
-            self.file_finding("forbrug", fil, f"{n} række(r) ligger helt eller delvis uden for {y} (første: "
-                              f"række {first}); kun den del, der ligger i {y}, tælles med.",
-                              "uden_for_aaret", WARNING, raekke=first, antal=n)
+            self.file_finding(
+                "forbrug",
+                fil,
+                f"{n} række(r) ligger helt eller delvis uden for {y} (første: "
+                f"række {first}); kun den del, der ligger i {y}, tælles med.",
+                "uden_for_aaret",
+                WARNING,
+                raekke=first,
+                antal=n,
+            )
 
     def _eloverblik_totals(self, t: str) -> None:
         """Skipped Eloverblik 'Måling' totals: warn where the hourly rows of the same period differ > 1 %."""
@@ -596,9 +793,17 @@ class Validator:
             ORDER BY 1, 2
         """).fetchall()
         for fil, row, fra, til, total, s in rows:
-            self.file_finding("forbrug", fil, f"Periodesummen {_da(total)} for {fra} – {til} afviger mere "
-                              f"end 1 % fra summen af timeværdierne {_da(s)}.", "periodesum_afviger",
-                              WARNING, raekke=row, kolonne="maengde", vaerdi=_da(total))
+            self.file_finding(
+                "forbrug",
+                fil,
+                f"Periodesummen {_da(total)} for {fra} – {til} afviger mere "
+                f"end 1 % fra summen af timeværdierne {_da(s)}.",
+                "periodesum_afviger",
+                WARNING,
+                raekke=row,
+                kolonne="maengde",
+                vaerdi=_da(total),
+            )
 
     # ---- split into accepted, rejected and skipped ------------------------------------------------
     def _split(self, dataset: Dataset, t: str) -> str:
@@ -616,11 +821,17 @@ class Validator:
             WHERE t._skip IS NULL
         """)
         out = {
-            "forbrug": {"bygning_id": "bygning_id", "forsyningsart": "forsyningsart_r",
-                        "periode_fra": "fra_tid", "periode_til": "til_tid", "maaletype": "maaletype_r"},
+            "forbrug": {
+                "bygning_id": "bygning_id",
+                "forsyningsart": "forsyningsart_r",
+                "periode_fra": "fra_tid",
+                "periode_til": "til_tid",
+                "maaletype": "maaletype_r",
+            },
         }.get(name, {})
-        cols = ", ".join(f"CAST({out.get(c.name, c.name)} AS {c.sql_type}) AS {c.name}"
-                         for c in dataset.columns)
+        cols = ", ".join(
+            f"CAST({out.get(c.name, c.name)} AS {c.sql_type}) AS {c.name}" for c in dataset.columns
+        )
         con.execute(f"DROP TABLE IF EXISTS acc_{name}")
         con.execute(f"""
             CREATE TEMP TABLE acc_{name} AS
@@ -641,8 +852,9 @@ def _da(x: float) -> str:
     return f"{x:,.3f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def validate_files(con, files: list[SubmissionFile], kommunekode: str, aar: int, tmp_dir: Path
-                   ) -> ValidationResult:
+def validate_files(
+    con, files: list[SubmissionFile], kommunekode: str, aar: int, tmp_dir: Path
+) -> ValidationResult:
     return Validator(con, kommunekode, aar, tmp_dir).validate(files)
 
 

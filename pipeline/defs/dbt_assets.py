@@ -1,6 +1,5 @@
 """dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
 
-
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -8,7 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 
 from pipeline.defs.resources import DUCKDB_WRITER_POOL
 from pipeline.settings import REPO_ROOT
@@ -54,7 +59,9 @@ def _manifest_path():
 @dbt_assets(
     manifest=_manifest_path(),
     project=dbt_project(),
-    dagster_dbt_translator=Kkm2DbtTranslator(),
+    dagster_dbt_translator=Kkm2DbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
     pool=DUCKDB_WRITER_POOL,
 )
 def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):

@@ -1,7 +1,6 @@
 """Ingestion assets: one municipality's submissions from the landing folder into `raw`, through gate 1
 (the contract validator, then GX on the accepted rows as a blocking asset check)."""
 
-
 import dagster as dg
 
 from pipeline.contract.datasets import DATASETS
@@ -21,14 +20,22 @@ def submissions_for(landing, kommunekode: str):
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, group_name="raw", kinds={"duckdb"},
-                     description=f"raw.{name}: accepterede rækker (alle versioner) med sporbarhed.")
+        dg.AssetSpec(
+            key,
+            group_name="raw",
+            kinds={"duckdb"},
+            description=f"raw.{name}: accepterede rækker (alle versioner) med sporbarhed.",
+        )
         for name, key in RAW_KEYS.items()
     ],
     check_specs=[
-        dg.AssetCheckSpec(GX_CHECK, asset=key, blocking=True,
-                          description="GX genkontrollerer de accepterede rækker med suiten genereret fra "
-                                      "kontrakten; et fund holder indberetningsversionen tilbage.")
+        dg.AssetCheckSpec(
+            GX_CHECK,
+            asset=key,
+            blocking=True,
+            description="GX genkontrollerer de accepterede rækker med suiten genereret fra "
+            "kontrakten; et fund holder indberetningsversionen tilbage.",
+        )
         for key in RAW_KEYS.values()
     ],
     partitions_def=kommune_partitions,
@@ -50,17 +57,26 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
             asset_key=key,
             metadata={
                 "indberetninger": dg.MetadataValue.json(
-                    [{"aar": r.aar, "version": r.version, "status": r.status, **r.counts.get(name, {})}
-                     for r in results]),
+                    [
+                        {"aar": r.aar, "version": r.version, "status": r.status, **r.counts.get(name, {})}
+                        for r in results
+                    ]
+                ),
                 "raekker_accepteret": sum(r.counts[name]["raekker_accepteret"] for r in loaded),
             },
         )
-        failures = [{"aar": r.aar, "version": r.version, **r.gx[name]} for r in loaded
-                    if not r.gx.get(name, {}).get("success", True)]
+        failures = [
+            {"aar": r.aar, "version": r.version, **r.gx[name]}
+            for r in loaded
+            if not r.gx.get(name, {}).get("success", True)
+        ]
         yield dg.AssetCheckResult(
-            asset_key=key, check_name=GX_CHECK, passed=not failures,
+            asset_key=key,
+            check_name=GX_CHECK,
+            passed=not failures,
             severity=dg.AssetCheckSeverity.ERROR,
             metadata={"fund": dg.MetadataValue.json(failures)},
-            description=None if not failures else
-            "GX fandt fejl i rækker, som validatoren accepterede: versionen er holdt tilbage.",
+            description=None
+            if not failures
+            else "GX fandt fejl i rækker, som validatoren accepterede: versionen er holdt tilbage.",
         )

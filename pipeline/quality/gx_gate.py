@@ -31,23 +31,38 @@ def suite_for(dataset: Dataset) -> dict:
             values = list(c.code_values())
             if c.type == "int":
                 values = [int(v) for v in values]
-            exps.append({"type": "expect_column_values_to_be_in_set",
-                         "kwargs": {"column": c.name, "value_set": values}})
+            exps.append(
+                {
+                    "type": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": c.name, "value_set": values},
+                }
+            )
         if c.min is not None or c.max is not None:
             kw = {"column": c.name, "min_value": c.min, "max_value": c.max}
             if c.min_exclusive:
                 kw["strict_min"] = True
             exps.append({"type": "expect_column_values_to_be_between", "kwargs": kw})
         if c.max_len:
-            exps.append({"type": "expect_column_value_lengths_to_be_between",
-                         "kwargs": {"column": c.name, "min_value": 1, "max_value": c.max_len}})
+            exps.append(
+                {
+                    "type": "expect_column_value_lengths_to_be_between",
+                    "kwargs": {"column": c.name, "min_value": 1, "max_value": c.max_len},
+                }
+            )
         if c.pattern:
-            exps.append({"type": "expect_column_values_to_match_regex",
-                         "kwargs": {"column": c.name, "regex": c.pattern}})
+            exps.append(
+                {
+                    "type": "expect_column_values_to_match_regex",
+                    "kwargs": {"column": c.name, "regex": c.pattern},
+                }
+            )
         if c.unique:
             exps.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": c.name}})
-    return {"name": f"kkm2_{dataset.name}", "meta": {"generated_from": "pipeline.contract"},
-            "expectations": exps}
+    return {
+        "name": f"kkm2_{dataset.name}",
+        "meta": {"generated_from": "pipeline.contract"},
+        "expectations": exps,
+    }
 
 
 def render_suite(dataset: Dataset) -> str:
@@ -98,9 +113,13 @@ def check_accepted(con, dataset: str, table: str) -> dict:
     _, batch_def = _gx()
     result = batch_def.get_batch(batch_parameters={"dataframe": df}).validate(load_suite(dataset))
     failures = [
-        {"expectation": r.expectation_config.type, "column": r.expectation_config.kwargs.get("column"),
-         "unexpected_count": (r.result or {}).get("unexpected_count"),
-         "eksempler": [str(v) for v in ((r.result or {}).get("partial_unexpected_list") or [])[:5]]}
-        for r in result.results if not r.success
+        {
+            "expectation": r.expectation_config.type,
+            "column": r.expectation_config.kwargs.get("column"),
+            "unexpected_count": (r.result or {}).get("unexpected_count"),
+            "eksempler": [str(v) for v in ((r.result or {}).get("partial_unexpected_list") or [])[:5]],
+        }
+        for r in result.results
+        if not r.success
     ]
     return {"success": bool(result.success), "rows": len(df), "failures": failures}

@@ -52,7 +52,7 @@ def sniff_encoding(path: Path) -> str:
         except UnicodeDecodeError as e:
             raise ReadError(
                 "Filen kan ikke læses: den er hverken gyldig UTF-8 eller Windows-1252 "
-                f"(ukendt byte {e.object[e.start:e.start + 1].hex()}). Gem den som CSV UTF-8."
+                f"(ukendt byte {e.object[e.start : e.start + 1].hex()}). Gem den som CSV UTF-8."
             ) from e
         return "cp1252"
 

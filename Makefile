@@ -1,0 +1,51 @@
+# kkm2 — the daily verbs. Everything installs into .venv from the package registry; nothing else is needed
+# on a fresh machine but Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+export KKM2_HOME ?= $(CURDIR)/kkm2_home
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: install manifest demo run test lint format dev generate clean bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[platform,dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+manifest: install  ## dbt manifest for dagster-dbt
+	$(BIN)/dbt parse --project-dir . --profiles-dir dbt_project --quiet
+
+demo: install  ## generate demo data and run the whole pipeline
+	$(BIN)/kkm2 demo-data --home "$(KKM2_HOME)"
+	$(BIN)/kkm2 run --home "$(KKM2_HOME)"
+
+run: install
+	$(BIN)/kkm2 run --home "$(KKM2_HOME)"
+
+test: install  ## the test suite (real DuckDB, dbt, Dagster, GX)
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/ruff format --check pipeline tests
+
+format: install
+	$(BIN)/ruff format pipeline tests
+	$(BIN)/ruff check --fix pipeline tests
+
+generate: install  ## regenerate files derived from the contract
+	$(BIN)/kkm2 generate
+
+dev: install manifest  ## Dagster UI on http://localhost:3000
+	mkdir -p "$(KKM2_HOME)/dagster"
+	KKM2_DAGSTER_DIR="$(KKM2_HOME)/dagster" DAGSTER_HOME="$(CURDIR)/dagster_home" \
+		$(BIN)/dagster dev -m pipeline.definitions
+
+clean:
+	rm -rf target logs .pytest_cache .ruff_cache

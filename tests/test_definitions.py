@@ -1,0 +1,66 @@
+"""The Dagster definitions load, and the asset graph is what we expect (a snapshot of keys, groups,
+checks and dependencies): an accidental rename or a dropped dependency fails here."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipeline.definitions import defs
+
+
+def test_definitions_load_and_validate():
+    dg.Definitions.validate_loadable(defs)
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest", "build"}
+
+
+def test_asset_graph_snapshot():
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    expected = {
+        "raw/bygninger",
+        "raw/maalere",
+        "raw/forbrug",
+        "audit/active_submissions",
+        "staging/stg_raw__bygninger",
+        "staging/stg_raw__maalere",
+        "staging/stg_raw__forbrug",
+        "intermediate/int_bygninger_aar",
+        "intermediate/int_maalere_tilknyttet",
+        "intermediate/int_forbrug_perioder",
+        "intermediate/int_forbrug_kalenderiseret",
+        "intermediate/int_maaler_daekning",
+        "marts/dim_kommune",
+        "marts/dim_bygning",
+        "marts/fct_forbrug_maaned",
+        "marts/mart_noegletal_bygning",
+        "release/current",
+    }
+    assert expected <= keys
+    assert graph.get(dg.AssetKey(["staging", "stg_raw__forbrug"])).parent_keys >= {
+        dg.AssetKey(["raw", "forbrug"]),
+        dg.AssetKey(["audit", "active_submissions"]),
+    }
+    assert (
+        dg.AssetKey(["marts", "mart_noegletal_bygning"])
+        in graph.get(dg.AssetKey(["release", "current"])).parent_keys
+    )
+    raw = graph.get(dg.AssetKey(["raw", "forbrug"]))
+    assert raw.partitions_def is not None and "0101" in raw.partitions_def.get_partition_keys()
+    assert len(raw.partitions_def.get_partition_keys()) == 98
+
+
+def test_gx_check_is_blocking_and_dbt_tests_are_checks():
+    names = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    assert ("raw/bygninger", "gx_accepterede_raekker") in names
+    raw_assets = defs.resolve_assets_def(dg.AssetKey(["raw", "bygninger"]))
+    spec = next(s for s in raw_assets.check_specs if s.name == "gx_accepterede_raekker")
+    assert spec.blocking
+    # source tests (not_null on raw columns) and model tests become asset checks
+    assert any(a == "raw/forbrug" and n.startswith("source_not_null") for a, n in names)
+    assert any(a == "marts/mart_noegletal_bygning" and "unique_key" in n for a, n in names)
+
+
+def test_every_writer_is_in_the_one_duckdb_pool():
+    for key in ("raw/bygninger", "marts/mart_noegletal_bygning", "release/current"):
+        assets_def = defs.resolve_assets_def(dg.AssetKey(key.split("/")))
+        assert {op.pool for op in assets_def.node_def.iterate_op_defs()} == {"duckdb_writer"}

@@ -1,0 +1,25 @@
+"""Files generated from the contract are committed; these tests fail when one is stale
+(fix with `make generate`)."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.contract.datasets import DATASETS
+from pipeline.dbt_sources import SOURCES_FILE, render_sources
+from pipeline.quality.gx_gate import SUITES_DIR, render_suite
+
+
+def test_gx_suites_are_generated_from_the_contract():
+    for ds in DATASETS.values():
+        path = SUITES_DIR / f"{ds.name}.json"
+        assert path.read_text(encoding="utf-8") == render_suite(ds), f"{path} is stale: run `make generate`"
+        suite = json.loads(path.read_text())
+        assert any(e["type"] == "expect_column_values_to_not_be_null" for e in suite["expectations"])
+
+
+def test_dbt_sources_are_generated_from_the_contract():
+    assert SOURCES_FILE.read_text(encoding="utf-8") == render_sources(), "run `make generate`"
+    for ds in DATASETS.values():
+        for c in ds.columns:
+            assert f"- name: {c.name}" in SOURCES_FILE.read_text()

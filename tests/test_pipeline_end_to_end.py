@@ -1,0 +1,170 @@
+"""The whole pipeline on demo data: Dagster in-process, dbt, GX, a release. Built once per session."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from conftest import query
+
+from pipeline.publish import PUBLISHED_TABLES
+from pipeline.run import run
+from pipeline.settings import connect
+
+
+def mart_fingerprints(home) -> dict[str, tuple]:
+    con = connect(home.warehouse, read_only=True)
+    try:
+        out = {}
+        for t in PUBLISHED_TABLES:
+            cols = [r[0] for r in con.execute(f"DESCRIBE marts.{t}").fetchall()]
+            out[t] = con.execute(f"SELECT count(*), sum(hash({', '.join(cols)})) FROM marts.{t}").fetchall()[
+                0
+            ]
+        return out
+    finally:
+        con.close()
+
+
+def test_received_equals_accepted_plus_rejected_plus_skipped(demo_home):
+    home, _ = demo_home
+    rows = query(
+        home.warehouse,
+        "SELECT dataset, raekker_modtaget, raekker_accepteret, raekker_afvist, "
+        "raekker_sprunget_over FROM audit.submission_datasets",
+    )
+    assert len(rows) == 3 * 2 * 3
+    for ds, rec, acc, rej, skip in rows:
+        assert rec == acc + rej + skip, ds
+    raw = query(home.warehouse, "SELECT count(*) FROM raw.forbrug")[0][0]
+    assert raw == sum(r[2] for r in rows if r[0] == "forbrug")
+
+
+def test_the_broken_demo_row_is_rejected_with_its_reason(demo_home):
+    home, _ = demo_home
+    rows = query(home.warehouse, "SELECT kilde_fil, raekke, aarsager FROM audit.rejected_rows")
+    assert len(rows) == 6  # one per submission
+    for fil, raekke, aarsag in rows:
+        assert fil == "forbrug_el.csv" and raekke > 2
+        assert "Ugyldig værdi" in aarsag and "-13-01" in aarsag
+
+
+def test_original_files_are_archived_byte_for_byte(demo_home):
+    home, _ = demo_home
+    for (filer,) in query(home.warehouse, "SELECT filer FROM audit.submissions"):
+        for entry in json.loads(filer):
+            archived = home.root / entry["arkiv"]
+            assert archived.exists() and entry["sha256"] in archived.name
+
+
+def test_release_has_parquet_per_table_with_codes_as_strings(demo_home):
+    home, report = demo_home
+    assert home.current.is_symlink() and report.release == home.current.resolve()
+    manifest = json.loads((home.current / "_manifest.json").read_text())
+    for t in PUBLISHED_TABLES:
+        f = pq.ParquetFile(home.current / "exports" / f"{t}.parquet")
+        assert f.metadata.num_rows == manifest["tables"][t]["rows"] > 0
+        assert str(f.schema_arrow.field("kommunekode").type) == "string"
+        assert f.metadata.row_group(0).column(0).compression == "ZSTD"
+        assert f.schema_arrow.field("release_id") is not None
+    kommuner = (
+        pq.read_table(home.current / "exports" / "dim_kommune.parquet").column("kommunekode").to_pylist()
+    )
+    assert "0101" in kommuner and len(kommuner) == 98
+
+
+def test_release_warehouse_is_read_only_and_readable(demo_home):
+    home, _ = demo_home
+    n = query(home.current / "warehouse.duckdb", "SELECT count(*) FROM mart_noegletal_bygning")[0][0]
+    assert n == 3 * 2 * 8
+    with pytest.raises(Exception):  # noqa: B017 - any write must fail
+        con = connect(home.current / "warehouse.duckdb", read_only=True)
+        con.execute("CREATE TABLE x (a INT)")
+
+
+def test_el_figure_recomputed_from_the_submitted_files(demo_home):
+    """An independent recomputation, from the CSV files, of one building's el_kwh_pr_m2."""
+    home, _ = demo_home
+    [(k, folder_aar)] = query(
+        home.warehouse,
+        "SELECT kommunekode, aar FROM audit.submissions "
+        "WHERE kommunekode = (SELECT min(kommunekode) FROM audit.submissions) "
+        "AND aar = 2024",
+    )
+    folder = next(p for p in home.landing.iterdir() if p.name.zfill(4) == k) / str(folder_aar)
+    enc = "cp1252" if b"\r\n" in (folder / "bygninger.csv").read_bytes() else "utf-8"
+    sep = ";" if enc == "cp1252" else ","
+
+    def num(s):
+        return float(s.replace(".", "").replace(",", ".")) if sep == ";" else float(s)
+
+    with open(folder / "bygninger.csv", encoding=enc) as f:
+        rows = list(csv.reader(f, delimiter=sep))
+    bid, area = rows[2][0], num(rows[2][4])  # the second building: monthly el
+    with open(folder / "maalere.csv", encoding=enc) as f:
+        meter = next(r[0] for r in csv.reader(f, delimiter=sep) if r[1] == bid and r[2] == "el")
+    with open(folder / "forbrug_el.csv", encoding=enc) as f:
+        total = sum(num(r[3]) for r in csv.reader(f, delimiter=sep) if r[0] == meter and "-13-" not in r[1])
+    [(got,)] = query(
+        home.current / "warehouse.duckdb",
+        "SELECT el_kwh_pr_m2 FROM mart_noegletal_bygning WHERE kommunekode = ? AND aar = 2024 "
+        "AND bygning_id = ?",
+        [k, bid],
+    )
+    assert got == pytest.approx(total / area, rel=1e-9)
+
+
+def test_heat_with_missing_months_is_null_and_shared_meter_is_split(demo_home):
+    home, _ = demo_home
+    rows = query(
+        home.current / "warehouse.duckdb",
+        "SELECT bygning_id, varme_kwh_pr_m2, varme_daekning_pct FROM mart_noegletal_bygning "
+        "WHERE aar = 2024 ORDER BY 1",
+    )
+    low = [r for r in rows if r[2] is not None and r[2] < 95]
+    assert low and all(r[1] is None for r in low)  # below 95 %: no figure
+    assert all(r[1] is not None for r in rows if r[2] is not None and r[2] >= 95)
+
+
+def test_running_twice_on_the_same_landing_folder_changes_nothing(demo_home):
+    home, _ = demo_home
+    before = mart_fingerprints(home)
+    versions_before = query(home.warehouse, "SELECT count(*) FROM audit.submissions")[0][0]
+    report = run(home)
+    assert report.success
+    assert query(home.warehouse, "SELECT count(*) FROM audit.submissions")[0][0] == versions_before
+    assert mart_fingerprints(home) == before
+
+
+def test_a_changed_file_makes_a_new_version_and_only_it_is_active(demo_home, tmp_path):
+    home, _ = demo_home
+    folder = sorted(p for p in home.landing.iterdir())[0] / "2024"
+    bygninger = folder / "bygninger.csv"
+    original = bygninger.read_bytes()
+    try:
+        bygninger.write_bytes(original.rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")  # drop the last building
+        assert run(home).success
+        k = folder.parent.name.zfill(4)
+        [(v,)] = query(
+            home.warehouse,
+            "SELECT version FROM audit.active_submissions WHERE kommunekode = ? AND aar = 2024",
+            [k],
+        )
+        assert v == 2
+        n = query(
+            home.warehouse, "SELECT count(*) FROM marts.dim_bygning WHERE kommunekode = ? AND aar = 2024", [k]
+        )
+        assert n[0][0] == 7
+        assert (
+            query(
+                home.warehouse,
+                "SELECT count(*) FROM raw.bygninger WHERE kommunekode = ? AND aar = 2024 AND version = 1",
+                [k],
+            )[0][0]
+            == 8
+        )  # the earlier version stays queryable
+    finally:
+        bygninger.write_bytes(original)
+        assert run(home).success  # back to the original bytes: a third version, same data as the first

@@ -1,0 +1,255 @@
+"""The contract validator (gate 1) on real files in a real in-memory DuckDB."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from pipeline.validator import SubmissionFile, validate_files
+
+CPH = ZoneInfo("Europe/Copenhagen")
+BYGNINGER = (
+    "bygning_id;navn;anvendelseskode;bruttodriftsareal_m2;ejerforhold\n"
+    "B1;Skolen;421;1.000,0;ejet\nB2;Hallen;533;500;Ejet\n"
+)
+
+
+def validate(mem, tmp_path: Path, files: dict[str, str | bytes], kommune="0101", aar=2024):
+    root = tmp_path / "sub"
+    subs = []
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        subs.append(SubmissionFile(p, rel))
+    result = validate_files(mem, subs, kommune, aar, tmp_path / "tmp")
+    return result, result.findings(mem)
+
+
+def errors(findings, regel=None):
+    return [f for f in findings if f["alvorlighed"] == "fejl" and (regel is None or f["regel"] == regel)]
+
+
+def accepted(mem, dataset, cols="*"):
+    return mem.execute(f"SELECT {cols} FROM acc_{dataset} ORDER BY _fil, _row").fetchall()
+
+
+def test_a_broken_row_is_rejected_with_a_danish_reason_and_the_rest_is_accepted(mem, tmp_path):
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": BYGNINGER + "B3;Børnehus;441;-5;ejet\n"})
+    c = result.counts["bygninger"]
+    assert (c.received, c.accepted, c.rejected, c.skipped) == (3, 2, 1, 0)
+    [f] = errors(findings)
+    assert (f["fil"], f["raekke"], f["kolonne"], f["vaerdi"]) == (
+        "bygninger.csv",
+        4,
+        "bruttodriftsareal_m2",
+        "-5",
+    )
+    assert "ikke tilladt" in f["besked"] and "over 0 og højst 200.000" in f["besked"]
+    rej = mem.execute("SELECT _row, vaerdier, aarsager FROM rej_bygninger").fetchall()
+    assert rej[0][0] == 4 and '"bygning_id":"B3"' in rej[0][1].replace(" ", "")
+
+
+def test_danish_numbers_and_codes_are_understood(mem, tmp_path):
+    _, findings = validate(mem, tmp_path, {"bygninger.csv": BYGNINGER})
+    assert not errors(findings)
+    assert accepted(mem, "bygninger", "bygning_id, bruttodriftsareal_m2, ejerforhold") == [
+        ("B1", 1000.0, "ejet"),
+        ("B2", 500.0, "ejet"),
+    ]
+
+
+def test_windows_1252_with_danish_labels_and_tabs(mem, tmp_path):
+    content = (
+        "Bygnings-id\tNavn\tBBR-anvendelseskode\tBruttodriftsareal (m²)\tEjerforhold\tSektor\n"
+        "S1\tÆblehaven Børnehus\t441\t1.234,5\tselvejende\tDagtilbud\n"
+    ).encode("cp1252")
+    _, findings = validate(mem, tmp_path, {"bygninger.csv": content})
+    assert not errors(findings)
+    assert accepted(mem, "bygninger", "navn, bruttodriftsareal_m2, ejerforhold, sektor") == [
+        ("Æblehaven Børnehus", 1234.5, "selvejende", "dagtilbud")
+    ]
+
+
+def test_duplicate_building_ids_are_all_rejected(mem, tmp_path):
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": BYGNINGER + "B1;Igen;421;10;ejet\n"})
+    assert sorted(f["raekke"] for f in errors(findings, "dublet")) == [2, 4]
+    assert result.counts["bygninger"].accepted == 1
+
+
+def test_a_missing_required_column_rejects_the_whole_file(mem, tmp_path):
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": "bygning_id;navn\nB1;x\nB2;y\n"})
+    [f] = errors(findings, "kolonne_mangler")
+    assert f["raekke"] is None and "anvendelseskode" in f["besked"] and "ejerforhold" in f["besked"]
+    assert result.counts["bygninger"].rejected == 2 and result.counts["bygninger"].accepted == 0
+
+
+def test_another_municipality_in_the_file_rejects_the_whole_file(mem, tmp_path):
+    content = "kommunekode;" + BYGNINGER.replace("\nB", "\n101;B").replace("bygning_id", "bygning_id", 1)
+    content = content.replace("\n101;B2", "\n751;B2")
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": content}, kommune="0101")
+    [f] = errors(findings, "forkert_kommune")
+    assert f["vaerdi"] == "751"
+    assert result.counts["bygninger"].accepted == 0
+
+
+def test_unknown_building_and_unit_that_does_not_fit(mem, tmp_path):
+    forbrug = (
+        "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;maengde;enhed\n"
+        "M1;B1;el;2024-01-01;2024-02-01;100;kWh\n"
+        "M2;B9;el;2024-01-01;2024-02-01;100;kWh\n"
+        "M3;B1;vand;2024-01-01;2024-02-01;100;kWh\n"
+    )
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": BYGNINGER, "forbrug.csv": forbrug})
+    assert [f["raekke"] for f in errors(findings, "ukendt_bygning")] == [3]
+    [unit] = errors(findings, "enhed_passer_ikke")
+    assert unit["raekke"] == 4 and "m3, liter" in unit["besked"]
+    assert result.counts["forbrug"].accepted == 1
+
+
+def test_overlapping_periods_of_one_meter_are_both_rejected(mem, tmp_path):
+    forbrug = (
+        "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;maengde;enhed\n"
+        "M1;B1;el;2024-01-01;2024-02-01;100;kWh\n"
+        "M1;B1;el;2024-02-01;2024-03-01;100;kWh\n"
+        "M1;B1;el;2024-02-15;2024-02-20;5;kWh\n"
+        "M2;B1;el;2024-02-15;2024-02-20;5;kWh\n"
+    )
+    result, findings = validate(mem, tmp_path, {"bygninger.csv": BYGNINGER, "forbrug.csv": forbrug})
+    assert sorted(f["raekke"] for f in errors(findings, "overlappende_perioder")) == [3, 4]
+    assert result.counts["forbrug"].accepted == 2
+
+
+@pytest.mark.parametrize(
+    ("fra", "til", "next_fra", "expected_end"),
+    [
+        ("01.01.2024", "31.01.2024", None, datetime(2024, 2, 1, tzinfo=CPH)),  # inclusive end
+        ("01.01.2024", "01.02.2024", None, datetime(2024, 2, 1, tzinfo=CPH)),  # first of a month: exclusive
+        (
+            "05.01.2024",
+            "20.01.2024",
+            "20.01.2024",
+            datetime(2024, 1, 20, tzinfo=CPH),
+        ),  # next start: exclusive
+        ("05.01.2024", "20.01.2024", "22.01.2024", datetime(2024, 1, 21, tzinfo=CPH)),  # else inclusive
+    ],
+)
+def test_date_only_period_ends(mem, tmp_path, fra, til, next_fra, expected_end):
+    rows = f"M1;B1;el;{fra};{til};10;kWh\n"
+    if next_fra:
+        rows += f"M1;B1;el;{next_fra};30.01.2024;10;kWh\n"
+    _, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER,
+            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
+            "maengde;enhed\n" + rows,
+        },
+    )
+    assert not errors(findings)
+    assert accepted(mem, "forbrug", "periode_til")[0][0] == expected_end
+
+
+def test_autumn_dst_hour_is_kept_twice_in_file_order_and_spring_gap_is_no_overlap(mem, tmp_path):
+    rows = "".join(f"M1;B1;el;2024-10-27 {h:02d}.00;2024-10-27 {h + 1:02d}.00;1;kWh\n" for h in (1, 2))
+    rows += "M1;B1;el;2024-10-27 02.00;2024-10-27 03.00;1;kWh\n"
+    rows += (
+        "M1;B1;el;2024-03-31 01.00;2024-03-31 02.00;1;kWh\nM1;B1;el;2024-03-31 03.00;2024-03-31 04.00;1;kWh\n"
+    )
+    _, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER,
+            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
+            "maengde;enhed\n" + rows,
+        },
+    )
+    assert not errors(findings)
+    got = mem.execute(
+        "SELECT _row, epoch(periode_fra), epoch(periode_til) FROM acc_forbrug ORDER BY _row"
+    ).fetchall()
+    utc = [
+        (r, datetime.utcfromtimestamp(a).strftime("%m-%d %H"), datetime.utcfromtimestamp(b).strftime("%H"))
+        for r, a, b in got
+    ]
+    assert utc == [
+        (2, "10-26 23", "00"),
+        (3, "10-27 00", "01"),
+        (4, "10-27 01", "02"),
+        (5, "03-31 00", "01"),
+        (6, "03-31 01", "02"),
+    ]
+
+
+def test_timestamps_with_offsets_are_instants(mem, tmp_path):
+    rows = "M1;B1;el;2024-06-01T00:00:00Z;2024-06-01T01:00:00+00:00;1;kWh\n"
+    _, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER,
+            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
+            "maengde;enhed\n" + rows,
+        },
+    )
+    assert not errors(findings)
+    assert mem.execute("SELECT epoch(periode_fra) FROM acc_forbrug").fetchall()[0][0] == 1717200000
+
+
+def test_meter_from_maalere_fills_building_and_supply(mem, tmp_path):
+    files = {
+        "bygninger.csv": BYGNINGER,
+        "maalere.csv": "maaler_id;bygning_id;forsyningsart;andel\nM1;B1;fjernvarme;0,6\nM1;B2;fjernvarme;0,4\n"
+        "M2;B1;el;0,5\n",
+        "forbrug_varme.csv": "maaler_id;periode_fra;periode_til;maengde;enhed\nM1;01.01.2024;31.01.2024;2,5;MWh\n"
+        "M7;01.01.2024;31.01.2024;2,5;MWh\n",
+    }
+    result, findings = validate(mem, tmp_path, files)
+    assert [f["raekke"] for f in errors(findings, "andele_summer_ikke")] == [4]
+    assert [f["raekke"] for f in errors(findings, "maaler_uden_bygning")] == [3]
+    assert accepted(mem, "forbrug", "maaler_id, forsyningsart, maaletype, maengde") == [
+        ("M1", "fjernvarme", "forbrug", 2.5)
+    ]
+
+
+def test_decreasing_register_is_rejected_with_the_meter_swap_hint(mem, tmp_path):
+    rows = (
+        "M1;B1;el;;2024-01-01;1000;kWh;aflaesning\nM1;B1;el;;2024-02-01;1500;kWh;aflaesning\n"
+        "M1;B1;el;;2024-03-01;20;kWh;aflaesning\n"
+    )
+    _, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER,
+            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
+            "maengde;enhed;maaletype\n" + rows,
+        },
+    )
+    [f] = errors(findings)
+    assert f["raekke"] == 4 and "målerskift" in f["besked"]
+
+
+def test_unknown_files_and_columns_are_reported_not_guessed(mem, tmp_path):
+    result, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER.replace("ejerforhold\n", "ejerforhold;note\n"),
+            "budget.csv": "a;b\n1;2\n",
+        },
+    )
+    assert [f["fil"] for f in errors(findings, "ukendt_fil")] == ["budget.csv"]
+    assert any(f["regel"] == "ukendt_kolonne" and f["kolonne"] == "note" for f in findings)
+    assert result.counts["bygninger"].accepted == 2
+
+
+def test_a_submission_without_buildings_is_an_error(mem, tmp_path):
+    _, findings = validate(mem, tmp_path, {"maalere.csv": "maaler_id;bygning_id;forsyningsart\nM1;B1;el\n"})
+    assert errors(findings, "mangler_bygninger")
+    assert errors(findings, "ukendt_bygning")
