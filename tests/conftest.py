@@ -3,6 +3,7 @@ DuckDB, dbt, Dagster in-process and GX) and reused by the tests that read them."
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,8 @@ import pytest
 
 from pipeline.settings import Home, connect
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
-if not REAL.exists():  # CI lays shared/ beside the clone
-    REAL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real"
+# shared/ lies beside the repository (here and in CI); KKM2_REAL_DATA overrides.
+REAL = Path(os.environ.get("KKM2_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "real")
 ELOVERBLIK = REAL / "energy" / "eloverblik_meterdata_hourly_2017_2019_household.csv"
 ELOVERBLIK_METER = "571313104402686056"
 

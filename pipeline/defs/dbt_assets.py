@@ -15,8 +15,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipeline.defs.resources import DUCKDB_WRITER_POOL
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.settings import REPO_ROOT
+from pipeline.warehouse import ensure_schema
 
 
 @cache
@@ -64,7 +65,9 @@ def _manifest_path():
     ),
     pool=DUCKDB_WRITER_POOL,
 )
-def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
+    with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
+        ensure_schema(con)
     yield from dbt.cli(["build"], context=context).stream()
 
 
