@@ -12,7 +12,9 @@ import pytest
 from pipeline.settings import Home, connect
 
 # shared/ lies beside the repository (here and in CI); KKM2_REAL_DATA overrides.
-REAL = Path(os.environ.get("KKM2_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "real")
+REAL = Path(
+    os.environ.get("KKM2_REAL_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data" / "real"
+)
 ELOVERBLIK = REAL / "energy" / "eloverblik_meterdata_hourly_2017_2019_household.csv"
 ELOVERBLIK_METER = "571313104402686056"
 
