@@ -453,6 +453,18 @@ class Validator:
                     f"'Værdien ''' || {raw} || ''' er ikke tilladt i {c.name}; forventet ' "
                     f"|| {expected} || '.'",
                 )
+            if c.references:
+                ref = DATASETS[c.references]
+                self.row_findings(
+                    name,
+                    t,
+                    f"{live} AND {val} IS NOT NULL AND {val} NOT IN (SELECT {c.name} FROM acc_{ref.name})",
+                    c.name,
+                    raw,
+                    f"ukendt_{ref.entity}",
+                    f"'Ukendt {ref.entity}: {c.name} ''' || {raw} || ''' findes ikke blandt de godkendte "
+                    f"rækker i {ref.name}.'",
+                )
             if c.unique:
                 self.row_findings(
                     name,
@@ -521,21 +533,8 @@ class Validator:
             WARNING,
         )
 
-    def _known_building(self, expr: str) -> str:
-        return f"{expr} IN (SELECT bygning_id FROM acc_bygninger)"
-
     def _rules_maalere(self, t: str) -> None:
         live = "_skip IS NULL"
-        self.row_findings(
-            "maalere",
-            t,
-            f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
-            "bygning_id",
-            "bygning_id__raw",
-            "ukendt_bygning",
-            "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
-            "de godkendte rækker i bygninger.'",
-        )
         self.row_findings(
             "maalere",
             t,
@@ -579,16 +578,6 @@ class Validator:
         """)
         con.execute(f"DROP TABLE {t}")
         con.execute(f"ALTER TABLE {t}_m RENAME TO {t}")
-        self.row_findings(
-            "forbrug",
-            t,
-            f"{live} AND bygning_id IS NOT NULL AND NOT {self._known_building('bygning_id')}",
-            "bygning_id",
-            "bygning_id__raw",
-            "ukendt_bygning",
-            "'Ukendt bygning: bygning_id ''' || bygning_id__raw || ''' findes ikke blandt "
-            "de godkendte rækker i bygninger.'",
-        )
         self.row_findings(
             "forbrug",
             t,

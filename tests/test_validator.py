@@ -11,6 +11,7 @@ import pytest
 from pipeline.validator import SubmissionFile, validate_files
 
 CPH = ZoneInfo("Europe/Copenhagen")
+FORBRUG_HEAD = "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;maengde;enhed\n"
 BYGNINGER = (
     "bygning_id;navn;anvendelseskode;bruttodriftsareal_m2;ejerforhold\n"
     "B1;Skolen;421;1.000,0;ejet\nB2;Hallen;533;500;Ejet\n"
@@ -146,8 +147,7 @@ def test_date_only_period_ends(mem, tmp_path, fra, til, next_fra, expected_end):
         tmp_path,
         {
             "bygninger.csv": BYGNINGER,
-            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
-            "maengde;enhed\n" + rows,
+            "forbrug.csv": FORBRUG_HEAD + rows,
         },
     )
     assert not errors(findings)
@@ -165,8 +165,7 @@ def test_autumn_dst_hour_is_kept_twice_in_file_order_and_spring_gap_is_no_overla
         tmp_path,
         {
             "bygninger.csv": BYGNINGER,
-            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
-            "maengde;enhed\n" + rows,
+            "forbrug.csv": FORBRUG_HEAD + rows,
         },
     )
     assert not errors(findings)
@@ -193,8 +192,7 @@ def test_timestamps_with_offsets_are_instants(mem, tmp_path):
         tmp_path,
         {
             "bygninger.csv": BYGNINGER,
-            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
-            "maengde;enhed\n" + rows,
+            "forbrug.csv": FORBRUG_HEAD + rows,
         },
     )
     assert not errors(findings)

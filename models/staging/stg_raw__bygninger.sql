@@ -3,10 +3,7 @@ with
 
 source as (
     select * from {{ source('raw', 'bygninger') }}
-),
-
-active as (
-    select kommunekode, aar, version from {{ source('audit', 'active_submissions') }}
+    where {{ active_version() }}
 ),
 
 final as (
@@ -36,7 +33,6 @@ final as (
         kilde_fil,
         raekke
     from source
-    where (kommunekode, aar, version) in (select (kommunekode, aar, version) from active)
 )
 
 select * from final

@@ -10,11 +10,20 @@ from pipeline.text import fold
 
 CONTRACT_VERSION = "1.0"
 
+
+def bygning_ref(required: bool = True, help: str = "Skal findes i bygninger.", **kw) -> Column:
+    """A `bygning_id` that must name an accepted building of the same submission ("ukendt bygning")."""
+    return Column(
+        "bygning_id", "text", required, "Bygnings-id", help, max_len=64, references="bygninger", **kw
+    )
+
+
 BYGNINGER = Dataset(
     name="bygninger",
     label="Bygninger (stamdata)",
     required=True,
     grain="Én række pr. bygning, der er i brug i året.",
+    entity="bygning",
     columns=(
         Column(
             "bygning_id",
@@ -181,6 +190,7 @@ MAALERE = Dataset(
     label="Målere",
     required=False,
     grain="Én række pr. måler pr. bygning.",
+    entity="måler",
     depends_on=("bygninger",),
     columns=(
         Column(
@@ -192,7 +202,7 @@ MAALERE = Dataset(
             example="571313104402686056",
             aliases=("maalepunkt_id", "maalepunktid"),
         ),
-        Column("bygning_id", "text", True, "Bygnings-id", "Skal findes i bygninger.", max_len=64),
+        bygning_ref(),
         Column(
             "forsyningsart",
             "code",
@@ -236,6 +246,7 @@ FORBRUG = Dataset(
     label="Forbrug (el, varme og vand)",
     required=False,
     grain="Én række pr. måler pr. periode (eller aflæsning).",
+    entity="forbrugsrække",
     depends_on=("bygninger", "maalere"),
     columns=(
         Column(
@@ -247,13 +258,9 @@ FORBRUG = Dataset(
             example="571313104402686056",
             aliases=("maalepunkt_id", "maalepunktid"),
         ),
-        Column(
-            "bygning_id",
-            "text",
-            False,
-            "Bygnings-id",
-            "Skal findes i bygninger. Kan udelades, når måleren står i maalere.",
-            max_len=64,
+        bygning_ref(
+            required=False,
+            help="Skal findes i bygninger. Kan udelades, når måleren står i maalere.",
             required_text="påkrævet, medmindre måleren står i maalere",
         ),
         Column(

@@ -54,6 +54,7 @@ class Column:
     example: str | None = None
     required_text: str | None = None  # when 'required' has a condition, said in Danish
     filled: bool = False  # the validator fills it when a row leaves it out (a default or from maalere)
+    references: str | None = None  # a dataset whose accepted rows must hold the value ("bygninger")
 
     @property
     def sql_type(self) -> str:
@@ -99,6 +100,7 @@ class Dataset:
     label: str
     required: bool  # must be in every submission
     grain: str  # Danish: what one row is
+    entity: str  # Danish, singular: what a key of this dataset names ("bygning")
     columns: tuple[Column, ...]
     depends_on: tuple[str, ...] = field(default=())  # datasets whose accepted rows its rules read
 
