@@ -65,4 +65,58 @@ def render_sources() -> str:
 
 
 def write_sources() -> None:
-    SOURCES_FILE.write_text(render_sources(), encoding="utf-8")
+    for path, text in generated_files().items():
+        path.write_text(text, encoding="utf-8")
+
+
+STAGING_DIR = REPO_ROOT / "models" / "staging"
+
+
+def render_staging(name: str) -> str:
+    """`stg_raw__<dataset>`: the active version's rows, columns in contract order."""
+    cols = ",\n        ".join(DATASETS[name].column_names)
+    return f"""-- GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.
+-- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
+with
+
+source as (
+    select * from {{{{ source('raw', '{name}') }}}}
+    where {{{{ active_version() }}}}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        {cols},
+        version,
+        kilde_fil,
+        raekke
+    from source
+)
+
+select * from final
+"""
+
+
+def render_staging_yml() -> str:
+    lines = [
+        "# GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.",
+        "version: 2",
+        "",
+        "models:",
+    ]
+    for ds in DATASETS.values():
+        lines += [
+            f"  - name: stg_raw__{ds.name}",
+            f"    description: {_esc('Den aktive versions accepterede rækker. ' + ds.grain)}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def generated_files() -> dict:
+    """Every dbt file generated from the contract: path -> text."""
+    files = {SOURCES_FILE: render_sources(), STAGING_DIR / "_staging.yml": render_staging_yml()}
+    for name in DATASETS:
+        files[STAGING_DIR / f"stg_raw__{name}.sql"] = render_staging(name)
+    return files

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
+from pipeline.contract.profiles import Profile
 from pipeline.quality import gx_gate
 from pipeline.settings import Home
 from pipeline.text import canonical_kommunekode
@@ -112,10 +113,14 @@ class IngestResult:
     gx: dict = field(default_factory=dict)
 
 
-def ingest_submission(con, home: Home, sub: Submission) -> IngestResult:
-    """Archive, version, validate and load one submission. Loading the same files twice changes nothing.
+def ingest_submission(
+    con, home: Home, sub: Submission, profiles: list[Profile] | None = None
+) -> IngestResult:
+    """Archive, version, validate and load one submission. Loading the same files twice changes nothing;
+    a change to any file, or to an import profile that applies to one, makes a new version.
     Everything a version writes is written in one transaction."""
     ensure_schema(con)
+    profiles = profiles or []
     entries = []
     for f in sub.files:
         sha = sha256_file(f.path)
@@ -129,7 +134,16 @@ def ingest_submission(con, home: Home, sub: Submission) -> IngestResult:
                 "arkiv": str(arch.relative_to(home.root)),
             }
         )
-    fp = fingerprint(entries)
+    applied = sorted(
+        {p.name: p for f in sub.files for p in profiles if p.applies_to(sub.kommunekode, f.relpath)}.items()
+    )
+    fp = fingerprint(
+        entries
+        + [
+            {"fil": f"profil:{name}", "sha256": hashlib.sha256(p.source_text.encode()).hexdigest()}
+            for name, p in applied
+        ]
+    )
     last = con.execute(
         "SELECT version, fingeraftryk FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
         "ORDER BY version DESC LIMIT 1",
@@ -141,7 +155,7 @@ def ingest_submission(con, home: Home, sub: Submission) -> IngestResult:
     version = (last[0] + 1) if last else 1
     # Validate the archived bytes: what was checked is exactly what was kept.
     archived = [SubmissionFile(home.root / e["arkiv"], e["fil"]) for e in entries]
-    result = validate_files(con, archived, sub.kommunekode, sub.aar, home.tmp)
+    result = validate_files(con, archived, sub.kommunekode, sub.aar, home.tmp, [p for _, p in applied])
     for p in sub.problems:
         con.execute(
             "INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, 'fejl', 0)",

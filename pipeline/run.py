@@ -50,6 +50,7 @@ def run(home: Home) -> RunReport:
         from pipeline.defs.dbt_assets import prepare_manifest
 
         prepare_manifest()
+        from pipeline.contract.profiles import load_profiles
         from pipeline.definitions import defs
         from pipeline.ingest import discover
 
@@ -59,6 +60,7 @@ def run(home: Home) -> RunReport:
         }
         subs, problems = discover(home.landing)
         report.landing_problems = [f"{p.path}: {p.besked}" for p in problems]
+        report.landing_problems += load_profiles(home.reference / "profiler")[1]
         ingest = defs.resolve_job_def("ingest")
         for k in sorted({k for k, _ in subs}):
             res = ingest.execute_in_process(

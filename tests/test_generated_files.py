@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from pipeline.contract.datasets import DATASETS
-from pipeline.dbt_sources import SOURCES_FILE, render_sources
+from pipeline.dbt_sources import SOURCES_FILE, generated_files, render_sources
 from pipeline.quality.gx_gate import SUITES_DIR, render_suite
 
 
@@ -23,3 +23,8 @@ def test_dbt_sources_are_generated_from_the_contract():
     for ds in DATASETS.values():
         for c in ds.columns:
             assert f"- name: {c.name}" in SOURCES_FILE.read_text()
+
+
+def test_staging_models_are_generated_from_the_contract():
+    for path, text in generated_files().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `make generate`"

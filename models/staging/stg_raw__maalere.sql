@@ -1,3 +1,4 @@
+-- GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.
 -- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
 with
 

@@ -8,16 +8,18 @@ from functools import cache
 from pipeline.settings import SEEDS_DIR
 from pipeline.text import fold
 
-# code list name -> (seed file, code column)
+# code list name -> (seed file, code column). Small lists without attributes live together in
+# kodelister.csv (column `liste` names the list).
 CODE_LISTS: dict[str, tuple[str, str]] = {
     "kommunekode": ("kommuner.csv", "kommunekode"),
     "anvendelseskode": ("bbr_anvendelseskoder.csv", "anvendelseskode"),
     "sektor": ("sektorer.csv", "kode"),
-    "ejerforhold": ("ejerforhold.csv", "kode"),
     "forsyningsart": ("forsyningsarter.csv", "kode"),
-    "maaletype": ("maaletyper.csv", "kode"),
     "enhed": ("enhedsomregning.csv", "enhed"),
+    "kontogruppe": ("kontogrupper.csv", "kode"),
+    "bygningsdel": ("bygningsdele.csv", "kode"),
 }
+KODELISTER = "kodelister.csv"
 
 
 @cache
@@ -29,11 +31,14 @@ def seed_rows(filename: str) -> tuple[dict[str, str], ...]:
 @cache
 def codes(name: str) -> tuple[str, ...]:
     """The canonical codes of a code list, in seed order, without duplicates."""
-    filename, column = CODE_LISTS[name]
-    seen: dict[str, None] = {}
-    for row in seed_rows(filename):
-        seen.setdefault(row[column], None)
-    return tuple(seen)
+    if name in CODE_LISTS:
+        filename, column = CODE_LISTS[name]
+        rows = [r[column] for r in seed_rows(filename)]
+    else:
+        rows = [r["kode"] for r in seed_rows(KODELISTER) if r["liste"] == name]
+        if not rows:
+            raise KeyError(f"no code list {name!r} in the seeds")
+    return tuple(dict.fromkeys(rows))
 
 
 def code_lookup(name: str) -> dict[str, str]:

@@ -1,5 +1,5 @@
-"""The datasets of submission contract v1 (INFORMATION_MODEL.md). Issue 2 covers bygninger, forbrug and
-maalere; the other seven datasets are added here, in the same form, by later work."""
+"""The ten datasets of submission contract v1 (INFORMATION_MODEL.md): columns, types, code lists and
+the rules a column can state. Rules that cross rows or files live in pipeline/validator.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ CONTRACT_VERSION = "1.0"
 def bygning_ref(required: bool = True, help: str = "Skal findes i bygninger.", **kw) -> Column:
     """A `bygning_id` that must name an accepted building of the same submission ("ukendt bygning")."""
     return Column(
-        "bygning_id", "text", required, "Bygnings-id", help, max_len=64, references="bygninger", **kw
+        "bygning_id",
+        "text",
+        required,
+        "Bygnings-id",
+        help,
+        max_len=64,
+        references="bygninger",
+        example="SKOLE-001",
+        **kw,
     )
 
 
@@ -152,7 +160,7 @@ BYGNINGER = Dataset(
             False,
             "I brug fra",
             "Hvis bygningen er taget i brug i løbet af året (inden for året).",
-            example="2024-08-01",
+            example="2024-02-01",
         ),
         Column(
             "i_brug_til",
@@ -160,7 +168,7 @@ BYGNINGER = Dataset(
             False,
             "I brug til",
             "Hvis bygningen er taget ud af brug i løbet af året (inden for året).",
-            example="2024-06-30",
+            example="2024-12-20",
         ),
         Column(
             "lat",
@@ -322,14 +330,387 @@ FORBRUG = Dataset(
             codes="maaletype",
             example="forbrug",
             filled=True,
+            default="forbrug",
         ),
     ),
 )
 
-DATASETS: dict[str, Dataset] = {d.name: d for d in (BYGNINGER, MAALERE, FORBRUG)}
+
+UDGIFTER = Dataset(
+    name="udgifter",
+    label="Udgifter",
+    required=False,
+    grain="Én række pr. bygning × kontogruppe (× kildekonto) i året; beløb i kr. ekskl. moms, som bogført.",
+    entity="udgiftsrække",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column(
+            "kontogruppe",
+            "code",
+            True,
+            "Kontogruppe",
+            "Udgiftsgruppe efter KL's kontoplanmodel (foreløbig liste).",
+            codes="kontogruppe",
+            example="rengoering",
+        ),
+        Column(
+            "kildekonto",
+            "text",
+            False,
+            "Kildekonto",
+            "Kommunens egen kontostreng (til sporbarhed).",
+            example="3.22.01.1.4.5",
+        ),
+        Column(
+            "beloeb_kr",
+            "dec",
+            True,
+            "Beløb (kr.)",
+            "Beløb i kr. ekskl. moms. Negative beløb (refusioner) er tilladt, men giver en advarsel.",
+            unit="kr",
+            min=-1_000_000_000,
+            max=1_000_000_000,
+            example="125.000,00",
+            aliases=("beloeb", "beløb"),
+        ),
+    ),
+)
+
+VEDLIGEHOLD = Dataset(
+    name="vedligehold",
+    label="Vedligeholdelsestilstand",
+    required=False,
+    grain="Én række pr. bygning × bygningsdel × vurdering (karakter 1 = bedst, 5 = dårligst).",
+    entity="vurdering",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column(
+            "bygningsdel",
+            "code",
+            True,
+            "Bygningsdel",
+            "Bygningsdel (foreløbig liste).",
+            codes="bygningsdel",
+            example="tag",
+        ),
+        Column(
+            "karakter",
+            "int",
+            True,
+            "Karakter",
+            "KL's tilstandskarakter 1–5, hvor 1 = bedst og 5 = dårligst.",
+            min=1,
+            max=5,
+            example="2",
+        ),
+        Column(
+            "vurderingsdato",
+            "date",
+            True,
+            "Vurderingsdato",
+            "Højst 31. december i indberetningsåret. Vurderinger ældre end 5 år bruges ikke.",
+            example="2024-05-14",
+        ),
+        Column("vurderet_af", "text", False, "Vurderet af", "Hvem vurderede (firma eller person)."),
+    ),
+)
+
+INDEKLIMA_MAALINGER = Dataset(
+    name="indeklima_maalinger",
+    label="Indeklima – målinger",
+    required=False,
+    grain="Én række pr. lokale × tidspunkt.",
+    entity="måling",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column("lokale_id", "text", True, "Lokale-id", "Lokalets id.", max_len=64, example="A1.12"),
+        Column(
+            "tidspunkt",
+            "ts",
+            True,
+            "Tidspunkt",
+            "Målingens tidspunkt i indberetningsåret (uden tidszone = dansk tid).",
+            example="2024-03-01 08:10",
+            aliases=("tid", "dato_tid"),
+        ),
+        Column(
+            "co2_ppm",
+            "dec",
+            False,
+            "CO2 (ppm)",
+            "CO2-koncentration, 250–10.000 ppm.",
+            unit="ppm",
+            min=250,
+            max=10_000,
+            example="845",
+            aliases=("co2",),
+            required_text="co2_ppm eller temperatur_c skal være udfyldt",
+        ),
+        Column(
+            "temperatur_c",
+            "dec",
+            False,
+            "Temperatur (°C)",
+            "Temperatur, −10 til 50 °C.",
+            unit="°C",
+            min=-10,
+            max=50,
+            example="21,4",
+            aliases=("temperatur",),
+            required_text="co2_ppm eller temperatur_c skal være udfyldt",
+        ),
+        Column(
+            "relativ_fugtighed_pct",
+            "dec",
+            False,
+            "Relativ fugtighed (%)",
+            "0–100 %.",
+            unit="%",
+            min=0,
+            max=100,
+            example="38",
+            aliases=("fugtighed",),
+        ),
+        Column(
+            "i_brug",
+            "bool",
+            False,
+            "I brug",
+            "Om lokalet var i brug (ja/nej). Tom: hverdage 8–16 undtagen helligdage.",
+            example="ja",
+        ),
+    ),
+)
+
+INDEKLIMA_VURDERINGER = Dataset(
+    name="indeklima_vurderinger",
+    label="Indeklima – vurderinger",
+    required=False,
+    grain="Én række pr. lokale × vurdering (KL's femtrinsskala, 1 = bedst).",
+    entity="vurdering",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column("lokale_id", "text", True, "Lokale-id", "Lokalets id.", max_len=64, example="A1.12"),
+        Column(
+            "karakter",
+            "int",
+            True,
+            "Karakter",
+            "1–5, hvor 1 = bedst og 5 = dårligst.",
+            min=1,
+            max=5,
+            example="2",
+        ),
+        Column(
+            "metode",
+            "code",
+            True,
+            "Metode",
+            "maaling, screening eller brugerundersoegelse.",
+            codes="indeklima_metode",
+            example="screening",
+        ),
+        Column(
+            "vurderingsdato",
+            "date",
+            True,
+            "Vurderingsdato",
+            "Højst 31. december i indberetningsåret. Vurderinger ældre end 5 år bruges ikke.",
+            example="2024-02-01",
+        ),
+    ),
+)
+
+ANVENDELSE = Dataset(
+    name="anvendelse",
+    label="Anvendelse",
+    required=False,
+    grain="Én række pr. bygning (eller lokale) × periode.",
+    entity="anvendelsesrække",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column(
+            "lokale_id",
+            "text",
+            False,
+            "Lokale-id",
+            "Udfyldt for lokaleniveau. En bygning med lokalerækker i en periode må ikke også have "
+            "bygningsrækker for den.",
+            max_len=64,
+        ),
+        Column(
+            "periode_fra",
+            "date",
+            True,
+            "Periode fra",
+            "Inden for året (datoerne er inklusive).",
+            example="2024-01-01",
+        ),
+        Column(
+            "periode_til",
+            "date",
+            True,
+            "Periode til",
+            "Inden for året, ikke før periode_fra.",
+            example="2024-06-30",
+        ),
+        Column(
+            "timer_til_raadighed",
+            "dec",
+            True,
+            "Timer til rådighed",
+            "Åbnings- eller bookbare timer i perioden (> 0).",
+            min=0,
+            min_exclusive=True,
+            example="1.040",
+        ),
+        Column(
+            "timer_booket",
+            "dec",
+            False,
+            "Timer booket",
+            "0 ≤ timer_booket ≤ timer_til_raadighed.",
+            min=0,
+            example="800",
+        ),
+        Column(
+            "timer_anvendt",
+            "dec",
+            True,
+            "Timer anvendt",
+            "Timer, hvor bygningen/lokalet faktisk blev brugt; 0 ≤ timer_anvendt ≤ timer_til_raadighed.",
+            min=0,
+            example="610",
+        ),
+        Column(
+            "metode",
+            "code",
+            True,
+            "Metode",
+            "booking, sensor eller observation.",
+            codes="anvendelse_metode",
+            example="booking",
+        ),
+    ),
+)
+
+UDNYTTELSE = Dataset(
+    name="udnyttelse",
+    label="Udnyttelse",
+    required=False,
+    grain="Én række pr. bygning × brugertype.",
+    entity="udnyttelsesrække",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column(
+            "brugertype",
+            "code",
+            True,
+            "Brugertype",
+            "elev, barn, beboer, ansat eller bruger.",
+            codes="brugertype",
+            example="elev",
+        ),
+        Column(
+            "kapacitet",
+            "int",
+            True,
+            "Kapacitet",
+            "Pladser efter normering (> 0).",
+            min=0,
+            min_exclusive=True,
+            example="450",
+        ),
+        Column(
+            "brugere",
+            "int",
+            True,
+            "Brugere",
+            "Det typiske antal i året, fx elevtal på tælledagen (≥ 0).",
+            min=0,
+            example="412",
+        ),
+    ),
+)
+
+UNDERSTOETTELSE = Dataset(
+    name="understoettelse",
+    label="Understøttelse af kerneopgaven",
+    required=False,
+    grain="Én række pr. bygning × aktivitet × metode (karakter 1 = bedst, 5 = dårligst).",
+    entity="vurdering",
+    depends_on=("bygninger",),
+    columns=(
+        bygning_ref(),
+        Column(
+            "aktivitet",
+            "code",
+            True,
+            "Aktivitet",
+            "Kerneopgaven, som en sektor (fx skole).",
+            codes="sektor",
+            example="skole",
+        ),
+        Column(
+            "karakter",
+            "dec",
+            True,
+            "Karakter",
+            "1,0–5,0 hvor 1 = bedst og 5 = dårligst. OBS: mange spørgeskemaer bruger 5 = bedst – vend "
+            "skalaen før indsendelse.",
+            min=1,
+            max=5,
+            example="2,4",
+        ),
+        Column(
+            "antal_besvarelser",
+            "int",
+            False,
+            "Antal besvarelser",
+            "≥ 1; standard 1.",
+            min=1,
+            example="38",
+            filled=True,
+            default="1",
+        ),
+        Column(
+            "metode",
+            "code",
+            True,
+            "Metode",
+            "brugerundersoegelse eller faglig_vurdering.",
+            codes="understoettelse_metode",
+            example="brugerundersoegelse",
+        ),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        BYGNINGER,
+        UDGIFTER,
+        FORBRUG,
+        MAALERE,
+        VEDLIGEHOLD,
+        INDEKLIMA_MAALINGER,
+        INDEKLIMA_VURDERINGER,
+        ANVENDELSE,
+        UDNYTTELSE,
+        UNDERSTOETTELSE,
+    )
+}
 
 # Validation order: a dataset's rules may read the accepted rows of the datasets it depends on.
-VALIDATION_ORDER: tuple[str, ...] = ("bygninger", "maalere", "forbrug")
+VALIDATION_ORDER: tuple[str, ...] = ("bygninger", "maalere", "forbrug") + tuple(
+    n for n in DATASETS if n not in ("bygninger", "maalere", "forbrug")
+)
 
 
 def get_dataset(name: str) -> Dataset:

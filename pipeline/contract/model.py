@@ -55,6 +55,7 @@ class Column:
     required_text: str | None = None  # when 'required' has a condition, said in Danish
     filled: bool = False  # the validator fills it when a row leaves it out (a default or from maalere)
     references: str | None = None  # a dataset whose accepted rows must hold the value ("bygninger")
+    default: str | None = None  # the value (as a contributor would write it) when a row leaves it out
 
     @property
     def sql_type(self) -> str:

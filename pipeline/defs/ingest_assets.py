@@ -4,6 +4,7 @@
 import dagster as dg
 
 from pipeline.contract.datasets import DATASETS
+from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.ingest import discover, ingest_submission
@@ -46,9 +47,12 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
     """Archive, version, validate and load every submission of the partition's municipality."""
     k = context.partition_key
     results = []
+    profiles, problems = load_profiles(kkm2.home.reference / "profiler")
+    for p in problems:
+        context.log.warning(p)
     with kkm2.warehouse() as con:
         for sub in submissions_for(kkm2.home.landing, k):
-            r = ingest_submission(con, kkm2.home, sub)
+            r = ingest_submission(con, kkm2.home, sub, profiles)
             context.log.info(f"{k}/{sub.aar}: version {r.version} {r.status}")
             results.append(r)
     for name, key in RAW_KEYS.items():

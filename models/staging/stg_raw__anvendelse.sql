@@ -1,0 +1,28 @@
+-- GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.
+-- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
+with
+
+source as (
+    select * from {{ source('raw', 'anvendelse') }}
+    where {{ active_version() }}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        lokale_id,
+        periode_fra,
+        periode_til,
+        timer_til_raadighed,
+        timer_booket,
+        timer_anvendt,
+        metode,
+        version,
+        kilde_fil,
+        raekke
+    from source
+)
+
+select * from final

@@ -1,0 +1,27 @@
+-- GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.
+-- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
+with
+
+source as (
+    select * from {{ source('raw', 'indeklima_maalinger') }}
+    where {{ active_version() }}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        lokale_id,
+        tidspunkt,
+        co2_ppm,
+        temperatur_c,
+        relativ_fugtighed_pct,
+        i_brug,
+        version,
+        kilde_fil,
+        raekke
+    from source
+)
+
+select * from final

@@ -1,0 +1,24 @@
+-- GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale.
+-- One row per accepted row of the ACTIVE version of each submission (kommunekode × aar).
+with
+
+source as (
+    select * from {{ source('raw', 'udnyttelse') }}
+    where {{ active_version() }}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        brugertype,
+        kapacitet,
+        brugere,
+        version,
+        kilde_fil,
+        raekke
+    from source
+)
+
+select * from final
