@@ -22,11 +22,11 @@ def cmd_run(args) -> int:
     for line in report.landing_problems:
         print(f"ADVARSEL {line}")
     print(
-        f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':10} {'modtaget':>9} {'accepteret':>10} "
+        f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':22} {'modtaget':>9} {'accepteret':>10} "
         f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}"
     )
     for k, y, v, status, ds, rec, acc, rej, skip, warn in report.submissions:
-        print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:10} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
+        print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:22} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
     if report.release:
         print(f"\nUdgivelse: {report.release}")
         print(f"  Parquet:   {report.release / 'exports'}")
@@ -46,7 +46,9 @@ def cmd_demo_data(args) -> int:
     from pipeline.demo_data import generate
 
     home = home_from_env(args.home).ensure()
-    folders = generate(home.landing, kommuner=args.kommuner, aar=args.aar, seed=args.seed)
+    folders = generate(
+        home.landing, kommuner=args.kommuner, aar=args.aar, seed=args.seed, reference=home.reference
+    )
     print(f"{len(folders)} demo-indberetninger skrevet under {home.landing}")
     return 0
 

@@ -18,6 +18,15 @@ LINEAGE_DOCS = {
 }
 
 
+REFERENCE_DOCS = {
+    "befolkning": "Indbyggere pr. kommune og år (FOLK1A, 1. kvartal).",
+    "graddage": "Graddage pr. måned.",
+    "graddage_normalaar": "Stewardens normalår (tilsidesætter seed graddage_normalaar), hvis angivet.",
+    "emissionsfaktorer": "g CO2e pr. kWh pr. forsyningsart og år.",
+    "deltagere": "Kommuner, der forventes at indberette for et år.",
+}
+
+
 def _esc(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -61,6 +70,14 @@ def render_sources() -> str:
         "      - name: submission_datasets",
         "        description: Optællinger pr. version og datasæt (modtaget = accepteret + afvist + sprunget over).",
     ]
+    lines += [
+        "  - name: reference",
+        "    schema: reference",
+        "    description: Referencedata fra stewarden (reference/); tomme tabeller når filen mangler.",
+        "    tables:",
+    ]
+    for table, doc in REFERENCE_DOCS.items():
+        lines += [f"      - name: {table}", f"        description: {_esc(doc)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -1,7 +1,10 @@
 """Deterministic demo submissions that look like what municipalities really send: Danish labels and
 Windows-1252 from Excel in some municipalities, UTF-8 and contract names in others, an Eloverblik export,
 heat in MWh with inclusive date-only period ends, water per quarter across the year boundary, a meter
-shared by two buildings, a building with missing heat months (coverage below 95 %), and one broken row.
+shared by two buildings, a building with missing heat months (coverage below 95 %), every other dataset
+(expenses, condition, indoor climate, usage, utilisation, support) in CSV, a workbook or JSON, reference
+data (FOLK1A as downloaded, degree days, emission factors, participants) and a few deliberate errors of
+each kind.
 
 Same arguments, same bytes."""
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -144,8 +148,10 @@ def generate(
     aar: list[int] | None = None,
     seed: int = 1,
     bygninger_pr_kommune: int = 12,
+    reference: Path | None = None,
 ) -> list[Path]:
-    """Write demo submissions under `landing/`. Returns the submission folders."""
+    """Write demo submissions under `landing/` (and reference data under `reference/` when given).
+    Returns the submission folders."""
     years = aar or [2023, 2024]
     rng = random.Random(seed)
     codes = list(code_lists.codes("kommunekode"))
@@ -155,10 +161,14 @@ def generate(
         buildings = _buildings(rng, k, bygninger_pr_kommune)
         danish_excel = idx % 2 == 0  # Danish labels, ';', Windows-1252, decimal comma
         folder_name = k.lstrip("0") if idx % 3 == 2 else k  # some write 101/ for 0101
+        fmt = ("csv", "xlsx", "json")[idx % 3]
         for y in years:
             folder = landing / folder_name / str(y)
             folders.append(folder)
             _submission(folder, buildings, y, rng, danish_excel)
+            _other_datasets(folder, buildings, y, rng, danish_excel, fmt)
+    if reference is not None:
+        _reference(reference, chosen, years, rng)
     return folders
 
 
@@ -291,3 +301,254 @@ def _submission(
                 ]
             )
     _write(folder / "forbrug_vand.csv", rows, delimiter=sep, encoding=enc)
+
+
+PRIMARY_USER = {
+    "skole": ("elev", 12.0),
+    "dagtilbud": ("barn", 7.0),
+    "aeldre": ("beboer", 60.0),
+    "administration": ("ansat", 25.0),
+}
+KR_PR_M2 = {  # (low, high) kr per m² per year for each kontogruppe
+    "teknisk_service": (40, 90),
+    "rengoering": (80, 160),
+    "vedligehold_indvendig": (20, 70),
+    "vedligehold_udvendig": (20, 90),
+    "vedligehold_installationer": (15, 50),
+    "forsyning_el": (30, 80),
+    "forsyning_varme": (40, 110),
+    "forsyning_vand": (5, 20),
+    "skatter_afgifter_forsikring": (10, 30),
+    "administration": (5, 20),
+    "udearealer": (5, 30),
+    "oevrige": (0, 10),
+}
+PARTS = (
+    "tag",
+    "facader",
+    "vinduer_doere",
+    "fundament",
+    "indvendige_overflader",
+    "varme_vvs",
+    "ventilation",
+    "el_installationer",
+)
+
+
+def _sector(b: DemoBuilding) -> str:
+    return b.sektor or {421: "skole", 533: "idraet"}.get(b.anvendelseskode, "oevrige")
+
+
+def _other_datasets(
+    folder: Path, buildings: list[DemoBuilding], y: int, rng: random.Random, danish_excel: bool, fmt: str
+) -> None:
+    """udgifter, vedligehold, indeklima, anvendelse, udnyttelse, understoettelse – with a few errors."""
+    enc, sep = ("cp1252", ";") if danish_excel else ("utf-8", ",")
+
+    def num(x: float, d: int = 2) -> str:
+        return _da_num(x, d) if danish_excel else f"{x:.{d}f}"
+
+    # udgifter: every group for most buildings, none for the last (its expense figures are null); a refund
+    rows = [["bygning_id", "kontogruppe", "kildekonto", "beloeb_kr"]]
+    for b in buildings[:-1]:
+        for group, (lo, hi) in KR_PR_M2.items():
+            rows.append(
+                [b.bygning_id, group, f"3.22.01.{rng.randint(1, 9)}", num(b.areal * rng.uniform(lo, hi))]
+            )
+    rows.append([buildings[0].bygning_id, "oevrige", "refusion", num(-12500.0)])  # warning: negative
+    _write(folder / "udgifter.csv", rows, delimiter=sep, encoding=enc)
+
+    # vedligehold: every part, assessed 0-4 years ago; one too old (warning), one duplicate pair (error)
+    rows = [["bygning_id", "bygningsdel", "karakter", "vurderingsdato", "vurderet_af"]]
+    for b in buildings:
+        base = rng.choice([1, 2, 2, 3, 3, 4])
+        when = date(y - rng.randint(0, 4), rng.randint(1, 12), rng.randint(1, 28))
+        for part in PARTS:
+            rows.append(
+                [
+                    b.bygning_id,
+                    part,
+                    str(min(5, max(1, base + rng.choice([-1, 0, 0, 1])))),
+                    when.isoformat(),
+                    "Ejendomsafdelingen",
+                ]
+            )
+    rows.append([buildings[1].bygning_id, "tag", "3", date(y - 7, 5, 1).isoformat(), "Gammel rapport"])
+    rows.append([buildings[2].bygning_id, "tag", "2", f"{y}-03-01", "A"])
+    rows.append([buildings[2].bygning_id, "tag", "4", f"{y}-03-01", "B"])
+    _write(folder / "vedligehold.csv", rows, delimiter=sep, encoding=enc)
+
+    # indeklima_maalinger: two classrooms of the first school, 10-minute readings in February and
+    # September; one room reports i_brug, the other uses the default schedule; one impossible CO2 value
+    rows = [["bygning_id", "lokale_id", "tidspunkt", "co2_ppm", "temperatur_c", "i_brug"]]
+    school = next((b for b in buildings if _sector(b) == "skole"), buildings[0])
+    for room, with_use, ventilation in (("K1.01", True, 1.0), ("K1.02", False, 1.5)):
+        for month in (2, 9):
+            t = datetime(y, month, 1)
+            while t.month == month:
+                occupied = t.weekday() < 5 and 8 <= t.hour < 15
+                co2 = 420 + (rng.uniform(300, 900) * ventilation if occupied else rng.uniform(0, 60))
+                temp = (21.5 if occupied else 19.0) + rng.uniform(-1.5, 2.5)
+                rows.append(
+                    [
+                        school.bygning_id,
+                        room,
+                        t.strftime("%Y-%m-%d %H:%M"),
+                        num(co2, 0),
+                        num(temp, 1),
+                        ("ja" if occupied else "nej") if with_use else "",
+                    ]
+                )
+                t += timedelta(minutes=10)
+    rows.append([school.bygning_id, "K1.01", f"{y}-02-03 09:05", "50", "21", "ja"])  # error: CO2 < 250
+    _write(folder / "indeklima_maalinger.csv", rows, delimiter=sep, encoding=enc)
+
+    # indeklima_vurderinger: screening grades for rooms without sensors
+    rows = [["bygning_id", "lokale_id", "karakter", "metode", "vurderingsdato"]]
+    for b in buildings[1:4]:
+        for r in range(1, 4):
+            rows.append([b.bygning_id, f"R{r}", str(rng.randint(1, 5)), "screening", f"{y}-04-15"])
+    _write(folder / "indeklima_vurderinger.csv", rows, delimiter=sep, encoding=enc)
+
+    # anvendelse: half-years per building; the sports hall per room; one row above the available hours
+    records = []
+    for b in buildings:
+        for fra, til, avail in ((f"{y}-01-01", f"{y}-06-30", 1040.0), (f"{y}-07-01", f"{y}-12-31", 1000.0)):
+            used = avail * rng.uniform(0.2, 0.9)
+            if _sector(b) == "idraet":
+                for room in ("Hal A", "Hal B"):
+                    records.append(
+                        {
+                            "bygning_id": b.bygning_id,
+                            "lokale_id": room,
+                            "periode_fra": fra,
+                            "periode_til": til,
+                            "timer_til_raadighed": avail / 2,
+                            "timer_booket": round(used * 0.6, 1),
+                            "timer_anvendt": round(used / 2, 1),
+                            "metode": "booking",
+                        }
+                    )
+            else:
+                records.append(
+                    {
+                        "bygning_id": b.bygning_id,
+                        "periode_fra": fra,
+                        "periode_til": til,
+                        "timer_til_raadighed": avail,
+                        "timer_booket": round(min(avail, used * 1.3), 1),
+                        "timer_anvendt": round(used, 1),
+                        "metode": rng.choice(["booking", "sensor"]),
+                    }
+                )
+    records[0]["timer_anvendt"] = 2000.0  # error: more than available
+    if fmt == "json":
+        (folder / "anvendelse.json").write_text(
+            json.dumps({"rows": records}, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+    else:
+        cols = [
+            "bygning_id",
+            "lokale_id",
+            "periode_fra",
+            "periode_til",
+            "timer_til_raadighed",
+            "timer_booket",
+            "timer_anvendt",
+            "metode",
+        ]
+        _write(
+            folder / "anvendelse.csv",
+            [cols] + [[_cell(r.get(c), num) for c in cols] for r in records],
+            delimiter=sep,
+            encoding=enc,
+        )
+
+    # udnyttelse and understoettelse: in a workbook for some municipalities
+    udn = [["bygning_id", "brugertype", "kapacitet", "brugere"]]
+    und = [["bygning_id", "aktivitet", "karakter", "antal_besvarelser", "metode"]]
+    for b in buildings:
+        sector = _sector(b)
+        if sector in PRIMARY_USER:
+            kind, m2 = PRIMARY_USER[sector]
+            cap = max(1, int(b.areal / m2))
+            udn.append([b.bygning_id, kind, cap, int(cap * rng.uniform(0.5, 1.05))])
+        und.append(
+            [
+                b.bygning_id,
+                sector,
+                round(rng.uniform(1.3, 4.2), 1),
+                rng.randint(12, 120),
+                "brugerundersoegelse",
+            ]
+        )
+        und.append([b.bygning_id, sector, float(rng.randint(1, 5)), 1, "faglig_vurdering"])
+    if fmt == "xlsx":
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        wb.remove(wb.active)
+        for name, rows in (("udnyttelse", udn), ("understoettelse", und)):
+            ws = wb.create_sheet(name)
+            for r in rows:
+                ws.append(r)
+        wb.save(folder / "indberetning.xlsx")
+    else:
+        for name, rows in (("udnyttelse", udn), ("understoettelse", und)):
+            _write(
+                folder / f"{name}.csv",
+                [[_cell(v, num) for v in r] for r in rows],
+                delimiter=sep,
+                encoding=enc,
+            )
+
+
+def _cell(v, num) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return num(v, 1)
+    return str(v)
+
+
+def _reference(reference: Path, chosen: list[str], years: list[int], rng: random.Random) -> None:
+    """FOLK1A as downloaded (Windows-1252, names), degree days, emission factors and participants."""
+    names = {r["kommunekode"]: r["kommunenavn"] for r in code_lists.seed_rows("kommuner.csv")}
+    rows = [
+        ["OMRÅDE", "KØN", "ALDER", "TID", "INDHOLD"],
+        ["Hele landet", "Køn i alt", "Alder i alt", f"{years[0]}K1", "5932654"],
+    ]
+    for k in chosen:
+        pop = rng.randint(20_000, 350_000)
+        for y in years:
+            for q in (1, 2):
+                rows.append(
+                    [names[k], "Køn i alt", "Alder i alt", f"{y}K{q}", str(pop + (y - years[0]) * 500 + q)]
+                )
+    reference.mkdir(parents=True, exist_ok=True)
+    _write(reference / "befolkning_folk1a.csv", rows, delimiter=";", encoding="cp1252")
+    normal = [519, 470, 431, 301, 165, 55, 20, 25, 107, 245, 373, 461]  # Dansk Fjernvarme, sums to 3112
+    rows = [["maaned", "graddage"]]
+    for y in years:
+        factor = rng.uniform(0.82, 0.98)
+        rows += [
+            [f"{y}-{m:02d}", _da_num(gd * factor * rng.uniform(0.9, 1.1), 1)]
+            for m, gd in enumerate(normal, 1)
+        ]
+    _write(reference / "graddage.csv", rows, delimiter=";", encoding="utf-8")
+    rows = [["forsyningsart", "aar", "g_co2e_pr_kwh", "kilde"]]
+    for y in years:
+        rows += [
+            ["el", str(y), _da_num(130 - 10 * (y - years[0]), 1), "Energinet miljødeklaration (demo)"],
+            ["fjernvarme", str(y), "72", "Varedeklaration (demo)"],
+            ["naturgas", str(y), "204", "Energistyrelsen (demo)"],
+            ["olie", str(y), "266", "Energistyrelsen (demo)"],
+        ]
+    _write(reference / "emissionsfaktorer.csv", rows, delimiter=";", encoding="utf-8")
+    missing = next(k for k in code_lists.codes("kommunekode") if k not in chosen)  # expected but silent
+    _write(
+        reference / "deltagere.csv",
+        [["kommunekode", "aar"]] + [[k, str(y)] for k in [*chosen, missing] for y in years],
+        delimiter=";",
+        encoding="utf-8",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 
 import pyarrow.parquet as pq
@@ -43,13 +44,25 @@ def test_received_equals_accepted_plus_rejected_plus_skipped(demo_home):
     assert raw == sum(r[2] for r in rows if r[0] == "forbrug")
 
 
-def test_the_broken_demo_row_is_rejected_with_its_reason(demo_home):
+def test_the_broken_demo_rows_are_rejected_with_their_reasons(demo_home):
     home, _ = demo_home
-    rows = query(home.warehouse, "SELECT kilde_fil, raekke, aarsager FROM audit.rejected_rows")
+    rows = query(
+        home.warehouse,
+        "SELECT kilde_fil, raekke, aarsager FROM audit.rejected_rows WHERE dataset = 'forbrug'",
+    )
     assert len(rows) == 6  # one per submission
     for fil, raekke, aarsag in rows:
         assert fil == "forbrug_el.csv" and raekke > 2
         assert "Ugyldig værdi" in aarsag and "-13-01" in aarsag
+    # the deliberate errors of the other datasets, in every submission
+    per_dataset = dict(
+        query(
+            home.warehouse,
+            "SELECT dataset, count(DISTINCT (kommunekode, aar)) FROM audit.rejected_rows GROUP BY 1",
+        )
+    )
+    for ds in ("vedligehold", "indeklima_maalinger", "anvendelse"):
+        assert per_dataset.get(ds) == 6, ds
 
 
 def test_original_files_are_archived_byte_for_byte(demo_home):
@@ -166,6 +179,8 @@ def test_a_changed_file_makes_a_new_version_and_only_it_is_active(demo_home, tmp
             )[0][0]
             == 8
         )  # the earlier version stays queryable
+        sha = hashlib.sha256(original).hexdigest()
+        assert (home.archive / sha[:2] / f"{sha}.csv").read_bytes() == original  # and archived
     finally:
         bygninger.write_bytes(original)
         assert run(home).success  # back to the original bytes: a third version, same data as the first
