@@ -1,16 +1,20 @@
--- One row per kommunekode × aar × bygning_id: the building-level key figures (KEY_FIGURES.md).
--- A consumption figure is null when its group's coverage is below 95 % or the building has no meter of
--- the group; the coverage columns say how much of the expected time the meters' periods cover.
+-- One row per kommunekode × aar × bygning_id: every building-level key figure of KEY_FIGURES.md (codes as
+-- in dim_noegletal). A figure is null when its inputs are missing, never 0; consumption figures are null
+-- when the group's coverage is below 95 % or the building has no meter of the group.
 with
 
 bygninger as (
     select * from {{ ref('int_bygninger_aar') }}
 ),
 
-forbrug as (
-    select k.kommunekode, k.aar, k.bygning_id, f.gruppe, sum(k.maengde) as maengde
+forsyning as (
+    select kode as forsyningsart, gruppe from {{ ref('forsyningsarter') }}
+),
+
+forbrug_art as (
+    select k.kommunekode, k.aar, k.bygning_id, k.forsyningsart, f.gruppe, sum(k.maengde) as maengde
     from {{ ref('int_forbrug_kalenderiseret') }} as k
-    inner join {{ ref('forsyningsarter') }} as f on f.kode = k.forsyningsart
+    inner join forsyning as f using (forsyningsart)
     group by all
 ),
 
@@ -27,12 +31,24 @@ pr_gruppe as (
         d.kommunekode, d.aar, d.bygning_id, d.gruppe, d.daekning_pct,
         case when d.daekning_pct >= 95 then coalesce(f.maengde, 0) end as maengde
     from daekning as d
-    left join forbrug as f
-        on f.kommunekode = d.kommunekode and f.aar = d.aar and f.bygning_id = d.bygning_id
-        and f.gruppe = d.gruppe
+    left join (
+        select kommunekode, aar, bygning_id, gruppe, sum(maengde) as maengde from forbrug_art group by all
+    ) as f using (kommunekode, aar, bygning_id, gruppe)
 ),
 
-pr_bygning as (
+co2 as (
+    select
+        fa.kommunekode, fa.aar, fa.bygning_id,
+        sum(fa.maengde * e.g_co2e_pr_kwh) / 1000 as co2e_kg,
+        count(*) filter (where e.g_co2e_pr_kwh is null) > 0 as mangler_faktor
+    from forbrug_art as fa
+    left join {{ source('reference', 'emissionsfaktorer') }} as e
+        on e.forsyningsart = fa.forsyningsart and e.aar = fa.aar
+    where fa.gruppe in ('el', 'varme')
+    group by all
+),
+
+forbrug as (
     select
         kommunekode, aar, bygning_id,
         max(maengde) filter (where gruppe = 'el') as el_kwh,
@@ -45,7 +61,7 @@ pr_bygning as (
     group by all
 ),
 
-final as (
+figurer as (
     select
         b.kommunekode,
         b.aar,
@@ -54,15 +70,105 @@ final as (
         b.sektor,
         b.ejerforhold,
         b.bda_m2,
-        p.el_kwh / nullif(b.bda_m2, 0) as el_kwh_pr_m2,
-        p.varme_kwh / nullif(b.bda_m2, 0) as varme_kwh_pr_m2,
-        p.vand_m3 / nullif(b.bda_m2, 0) as vand_m3_pr_m2,
-        p.el_daekning_pct,
-        p.varme_daekning_pct,
-        p.vand_daekning_pct
+        u.drift_kr / nullif(b.bda_m2, 0) as driftsudgift_pr_m2,
+        u.vedligehold_kr / nullif(b.bda_m2, 0) as vedligeholdelsesudgift_pr_m2,
+        u.rengoering_kr / nullif(b.bda_m2, 0) as rengoeringsudgift_pr_m2,
+        u.forsyning_kr / nullif(b.bda_m2, 0) as forsyningsudgift_pr_m2,
+        u.samlet_kr / nullif(b.bda_m2, 0) as samlet_udgift_pr_m2,
+        f.el_kwh / nullif(b.bda_m2, 0) as el_kwh_pr_m2,
+        f.varme_kwh / nullif(b.bda_m2, 0) as varme_kwh_pr_m2,
+        f.varme_kwh * (s.klimauafhaengig_andel + (1 - s.klimauafhaengig_andel) * g.graddage_normal / g.graddage_aar)
+            / nullif(b.bda_m2, 0) as varme_kwh_pr_m2_normaliseret,
+        f.vand_m3 / nullif(b.bda_m2, 0) as vand_m3_pr_m2,
+        case
+            when c.mangler_faktor is false
+                and (f.el_daekning_pct is null or f.el_daekning_pct >= 95)
+                and (f.varme_daekning_pct is null or f.varme_daekning_pct >= 95)
+                then c.co2e_kg / nullif(b.bda_m2, 0)
+        end as co2e_kg_pr_m2,
+        v.vedligeholdelsestilstand,
+        i.andel_timer_co2_over_1000,
+        i.andel_timer_temp_uden_for_20_26,
+        i.indeklima_karakter,
+        a.anvendelsesgrad_pct,
+        a.bookingsgrad_pct,
+        100.0 * n.brugere / nullif(n.kapacitet, 0) as udnyttelsesgrad_pct,
+        b.bda_m2 / nullif(n.brugere, 0) as m2_pr_bruger,
+        us.understoettelsesgrad,
+        f.el_daekning_pct,
+        f.varme_daekning_pct,
+        f.vand_daekning_pct,
+        v.vurderet_vaegt_pct as vedligehold_vurderet_vaegt_pct
     from bygninger as b
-    left join pr_bygning as p
-        on p.kommunekode = b.kommunekode and p.aar = b.aar and p.bygning_id = b.bygning_id
+    left join forbrug as f using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_udgifter_bygning') }} as u using (kommunekode, aar, bygning_id)
+    left join co2 as c using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_vedligehold_bygning') }} as v using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_indeklima_bygning') }} as i using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_anvendelse_bygning') }} as a using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_udnyttelse_bygning') }} as n using (kommunekode, aar, bygning_id)
+    left join {{ ref('int_understoettelse_bygning') }} as us using (kommunekode, aar, bygning_id)
+    left join {{ ref('sektorer') }} as s on s.kode = b.sektor
+    left join {{ ref('int_graddage_aar') }} as g on g.aar = b.aar
+),
+
+regel as (
+    select * from {{ ref('naermere_eftersyn_regel') }}
+),
+
+rangeret as (
+    select
+        f.aar,
+        f.sektor,
+        f.samlet_udgift_pr_m2 as x,
+        row_number() over (partition by f.aar, f.sektor order by f.samlet_udgift_pr_m2) - 1 as i,
+        count(*) over (partition by f.aar, f.sektor) as n,
+        r.udgift_fraktil as q
+    from figurer as f
+    cross join regel as r
+    where f.samlet_udgift_pr_m2 is not null
+),
+
+fraktil as (
+    -- continuous quantile (linear interpolation, as quantile_cont) at the rule's fraction
+    select
+        p.aar,
+        p.sektor,
+        lo.x + (p.pos - p.lo_i) * (coalesce(hi.x, lo.x) - lo.x) as udgift_fraktil_kr
+    from (select distinct aar, sektor, q * (n - 1) as pos, floor(q * (n - 1)) as lo_i from rangeret) as p
+    inner join rangeret as lo on lo.aar = p.aar and lo.sektor = p.sektor and lo.i = p.lo_i
+    left join rangeret as hi on hi.aar = p.aar and hi.sektor = p.sektor and hi.i = p.lo_i + 1
+),
+
+eftersyn as (
+    select
+        f.*,
+        fr.udgift_fraktil_kr,
+        f.samlet_udgift_pr_m2 > fr.udgift_fraktil_kr as dyr,
+        f.vedligeholdelsestilstand >= r.tilstand_mindst as daarlig_stand,
+        f.anvendelsesgrad_pct < r.anvendelsesgrad_under as lav_anvendelse,
+        f.udnyttelsesgrad_pct < r.udnyttelsesgrad_under as lav_udnyttelse
+    from figurer as f
+    cross join regel as r
+    left join fraktil as fr using (aar, sektor)
+),
+
+final as (
+    select
+        * exclude (udgift_fraktil_kr, dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse),
+        coalesce(dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse), false) as naermere_eftersyn,
+        case when dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse) then
+            'Samlet udgift ' || {{ da_num('samlet_udgift_pr_m2') }} || ' kr/m² er over sektorens 75 %-fraktil ('
+            || {{ da_num('udgift_fraktil_kr') }} || ' kr/m²)'
+            || case when daarlig_stand then '; vedligeholdelsestilstand ' || {{ da_num('vedligeholdelsestilstand', 1) }}
+                || ' (3,5 eller dårligere)' else '' end
+            || case when lav_anvendelse then '; anvendelsesgrad ' || {{ da_num('anvendelsesgrad_pct', 0) }}
+                || ' % (under 40 %)' else '' end
+            || case when lav_udnyttelse then '; udnyttelsesgrad ' || {{ da_num('udnyttelsesgrad_pct', 0) }}
+                || ' % (under 60 %)' else '' end
+            || '.'
+        end as naermere_eftersyn_aarsag
+    from eftersyn
 )
 
 select * from final

@@ -1,0 +1,25 @@
+-- One row per kommunekode × aar × bygning_id with usage rows (building- or room-level): hours available,
+-- used and booked (booked only over the rows that report it).
+with
+
+anvendelse as (
+    select * from {{ ref('stg_raw__anvendelse') }}
+),
+
+final as (
+    select
+        kommunekode,
+        aar,
+        bygning_id,
+        sum(timer_til_raadighed) as timer_til_raadighed,
+        sum(timer_anvendt) as timer_anvendt,
+        sum(timer_booket) as timer_booket,
+        sum(timer_til_raadighed) filter (where timer_booket is not null) as timer_til_raadighed_med_booking,
+        100.0 * sum(timer_anvendt) / sum(timer_til_raadighed) as anvendelsesgrad_pct,
+        100.0 * sum(timer_booket) / sum(timer_til_raadighed) filter (where timer_booket is not null)
+            as bookingsgrad_pct
+    from anvendelse
+    group by all
+)
+
+select * from final

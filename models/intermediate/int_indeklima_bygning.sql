@@ -1,0 +1,31 @@
+-- One row per kommunekode × aar × bygning_id with indoor-climate data: the shares of occupied room-hours
+-- outside the limits, pooled over the building's rooms (null below min_brugte_rumtimer occupied room-hours
+-- with data), and the indoor-climate grade as the mean over rooms of the room grade.
+with
+
+lokaler as (
+    select * from {{ ref('int_indeklima_lokaler') }}
+),
+
+parametre as (
+    select min_brugte_rumtimer from {{ ref('indeklima_parametre') }}
+),
+
+final as (
+    select
+        l.kommunekode,
+        l.aar,
+        l.bygning_id,
+        sum(l.brugte_timer) as brugte_rumtimer,
+        case when sum(l.co2_timer) >= any_value(p.min_brugte_rumtimer)
+            then 100.0 * sum(l.co2_timer_over) / sum(l.co2_timer) end as andel_timer_co2_over_1000,
+        case when sum(l.temp_timer) >= any_value(p.min_brugte_rumtimer)
+            then 100.0 * sum(l.temp_timer_uden_for) / sum(l.temp_timer) end as andel_timer_temp_uden_for_20_26,
+        avg(l.rum_karakter) as indeklima_karakter,
+        count(l.rum_karakter) as antal_lokaler_med_karakter
+    from lokaler as l
+    cross join parametre as p
+    group by all
+)
+
+select * from final

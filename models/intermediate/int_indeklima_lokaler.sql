@@ -1,0 +1,105 @@
+-- One row per kommunekode × aar × bygning_id × lokale_id: the room's shares of occupied hours outside the
+-- limits and its grade. Measured rooms (at least min_brugte_rumtimer occupied hours with data) get the worse
+-- of their CO2 and temperature grades (threshold seed); other rooms use their latest usable
+-- `indeklima_vurderinger` grade (at most 5 years old, carried forward like condition assessments).
+with
+
+timer as (
+    select * from {{ ref('int_indeklima_timer') }} where er_i_brug
+),
+
+parametre as (
+    select * from {{ ref('indeklima_parametre') }}
+),
+
+graenser as (
+    select andel_pct_hoejst, karakter from {{ ref('indeklima_graenser') }}
+),
+
+maalt as (
+    select
+        t.kommunekode,
+        t.aar,
+        t.bygning_id,
+        t.lokale_id,
+        count(*) filter (where t.co2_ppm is not null) as co2_timer,
+        count(*) filter (where t.co2_ppm > p.co2_graense_ppm) as co2_timer_over,
+        count(*) filter (where t.temperatur_c is not null) as temp_timer,
+        count(*) filter (where t.temperatur_c < p.temp_min_c or t.temperatur_c > p.temp_max_c) as temp_timer_uden_for,
+        count(*) as brugte_timer,
+        any_value(p.min_brugte_rumtimer) as min_brugte_rumtimer
+    from timer as t
+    cross join parametre as p
+    group by all
+),
+
+andele as (
+    select
+        *,
+        100.0 * co2_timer_over / nullif(co2_timer, 0) as andel_co2_pct,
+        100.0 * temp_timer_uden_for / nullif(temp_timer, 0) as andel_temp_pct
+    from maalt
+),
+
+maalt_karakter as (
+    select
+        a.*,
+        (select min(g.karakter) from graenser as g where a.andel_co2_pct <= g.andel_pct_hoejst) as co2_karakter,
+        (select min(g.karakter) from graenser as g where a.andel_temp_pct <= g.andel_pct_hoejst) as temp_karakter
+    from andele as a
+),
+
+vurderinger as (
+    select * from {{ ref('stg_raw__indeklima_vurderinger') }}
+),
+
+aar as (
+    select distinct kommunekode, aar from {{ ref('stg_raw__bygninger') }}
+),
+
+vurderet as (
+    select a.kommunekode, a.aar, v.bygning_id, v.lokale_id, v.karakter
+    from aar as a
+    inner join vurderinger as v
+        on v.kommunekode = a.kommunekode
+        and v.aar <= a.aar
+        and v.vurderingsdato <= make_date(a.aar, 12, 31)
+        and v.vurderingsdato >= make_date(a.aar - 5, 12, 31)
+    qualify row_number() over (
+        partition by a.kommunekode, a.aar, v.bygning_id, v.lokale_id
+        order by v.vurderingsdato desc, v.aar desc, v.karakter desc
+    ) = 1
+),
+
+lokaler as (
+    select kommunekode, aar, bygning_id, lokale_id from maalt_karakter
+    union
+    select kommunekode, aar, bygning_id, lokale_id from vurderet
+),
+
+final as (
+    select
+        l.kommunekode,
+        l.aar,
+        l.bygning_id,
+        l.lokale_id,
+        m.brugte_timer,
+        m.co2_timer,
+        m.co2_timer_over,
+        m.temp_timer,
+        m.temp_timer_uden_for,
+        m.andel_co2_pct,
+        m.andel_temp_pct,
+        coalesce(m.brugte_timer >= m.min_brugte_rumtimer, false) as er_maalt,
+        case
+            when m.brugte_timer >= m.min_brugte_rumtimer then greatest(m.co2_karakter, m.temp_karakter)
+            else v.karakter
+        end as rum_karakter,
+        case when m.brugte_timer >= m.min_brugte_rumtimer then 'maaling' when v.karakter is not null
+            then 'vurdering' end as karakter_kilde
+    from lokaler as l
+    left join maalt_karakter as m using (kommunekode, aar, bygning_id, lokale_id)
+    left join vurderet as v using (kommunekode, aar, bygning_id, lokale_id)
+)
+
+select * from final

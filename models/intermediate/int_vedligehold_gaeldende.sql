@@ -1,0 +1,40 @@
+-- One row per kommunekode × aar × bygning_id × bygningsdel: the assessment that counts for the year — the
+-- latest dated on or before 31 December of the year, from this or an earlier submission of the
+-- municipality, and at most 5 years old (dated on or after 31 December five years earlier).
+with
+
+vurderinger as (
+    select * from {{ ref('stg_raw__vedligehold') }}
+),
+
+aar as (
+    select distinct kommunekode, aar from {{ ref('stg_raw__bygninger') }}
+),
+
+kandidater as (
+    select
+        a.kommunekode,
+        a.aar,
+        v.bygning_id,
+        v.bygningsdel,
+        v.karakter,
+        v.vurderingsdato,
+        v.aar as fra_indberetning_aar
+    from aar as a
+    inner join vurderinger as v
+        on v.kommunekode = a.kommunekode
+        and v.aar <= a.aar
+        and v.vurderingsdato <= make_date(a.aar, 12, 31)
+        and v.vurderingsdato >= make_date(a.aar - 5, 12, 31)
+),
+
+final as (
+    select *
+    from kandidater
+    qualify row_number() over (
+        partition by kommunekode, aar, bygning_id, bygningsdel
+        order by vurderingsdato desc, fra_indberetning_aar desc, karakter desc
+    ) = 1
+)
+
+select * from final
