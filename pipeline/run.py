@@ -41,7 +41,9 @@ def writer_lock(home: Home):
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def run(home: Home) -> RunReport:
+def run(home: Home, reverse: bool = False) -> RunReport:
+    """Ingest every municipality in landing/ (in code order, or reversed: the result must not depend on it),
+    then build and publish."""
     activate(home)
     report = RunReport()
     with writer_lock(home):
@@ -62,7 +64,7 @@ def run(home: Home) -> RunReport:
         report.landing_problems = [f"{p.path}: {p.besked}" for p in problems]
         report.landing_problems += load_profiles(home.reference / "profiler")[1]
         ingest = defs.resolve_job_def("ingest")
-        for k in sorted({k for k, _ in subs}):
+        for k in sorted({k for k, _ in subs}, reverse=reverse):
             res = ingest.execute_in_process(
                 partition_key=k, instance=instance, raise_on_error=False, run_config=quiet
             )

@@ -32,7 +32,9 @@ def demo_home(tmp_path_factory) -> tuple[Home, object]:
     from pipeline.run import run
 
     home = Home(tmp_path_factory.mktemp("demo_home")).ensure()
-    generate(home.landing, kommuner=3, aar=[2023, 2024], seed=7, bygninger_pr_kommune=8)
+    generate(
+        home.landing, kommuner=3, aar=[2023, 2024], seed=7, bygninger_pr_kommune=8, reference=home.reference
+    )
     report = run(home)
     assert report.success, report
     return home, report

@@ -11,12 +11,14 @@ final as (
         kommunekode,
         aar,
         bygning_id,
-        sum(timer_til_raadighed) as timer_til_raadighed,
-        sum(timer_anvendt) as timer_anvendt,
-        sum(timer_booket) as timer_booket,
-        sum(timer_til_raadighed) filter (where timer_booket is not null) as timer_til_raadighed_med_booking,
-        100.0 * sum(timer_anvendt) / sum(timer_til_raadighed) as anvendelsesgrad_pct,
-        100.0 * sum(timer_booket) / sum(timer_til_raadighed) filter (where timer_booket is not null)
+        {{ exact_sum('timer_til_raadighed') }} as timer_til_raadighed,
+        {{ exact_sum('timer_anvendt') }} as timer_anvendt,
+        {{ exact_sum('timer_booket') }} as timer_booket,
+        {{ exact_sum('case when timer_booket is not null then timer_til_raadighed end') }}
+            as timer_til_raadighed_med_booking,
+        100.0 * {{ exact_sum('timer_anvendt') }} / {{ exact_sum('timer_til_raadighed') }} as anvendelsesgrad_pct,
+        100.0 * {{ exact_sum('timer_booket') }}
+            / {{ exact_sum('case when timer_booket is not null then timer_til_raadighed end') }}
             as bookingsgrad_pct
     from anvendelse
     group by all

@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['kommunekode', 'aar'],
+    on_schema_change='fail',
+    post_hook="{{ remove_inactive_versions() }}",
+) }}
+-- Incremental by municipality × year: only submissions whose active version changed are recomputed.
 -- One row per kommunekode × aar × bygning_id × maaler_id × month (local time) inside the reporting year:
 -- each period's amount split over the real seconds it covers, the meter's share for the building applied,
 -- and only the part inside the meter's active period and the year counted.
@@ -5,6 +13,9 @@ with
 
 perioder as (
     select * from {{ ref('int_forbrug_perioder') }}
+    {% if is_incremental() %}
+    where {{ changed_submissions() }}
+    {% endif %}
 ),
 
 tilknytning as (
@@ -15,6 +26,7 @@ klippet as (
     select
         p.kommunekode,
         p.aar,
+        p.version,
         t.bygning_id,
         p.maaler_id,
         p.forsyningsart,
@@ -56,11 +68,12 @@ final as (
     select
         kommunekode,
         aar,
+        version,
         bygning_id,
         maaler_id,
         forsyningsart,
         cast(maaned_tid as date) as maaned,
-        sum(maengde_basis * andel * sekunder / periode_sekunder) as maengde,
+        {{ exact_sum('maengde_basis * andel * sekunder / periode_sekunder') }} as maengde,
         sum(sekunder) as daekkede_sekunder
     from andele
     group by all

@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- One row per consumption period of a meter, in base units (kWh for el and heat, m3 for water).
 -- `forbrug` rows are periods as delivered; `aflaesning` rows (register values) become the interval between
 -- two consecutive readings of the meter, whose consumption is their difference.
@@ -12,7 +13,7 @@ omregning as (
 ),
 
 perioder as (
-    select kommunekode, aar, maaler_id, forsyningsart, periode_fra as fra_tid, periode_til as til_tid,
+    select kommunekode, aar, version, maaler_id, forsyningsart, periode_fra as fra_tid, periode_til as til_tid,
            maengde, enhed, kilde_fil, raekke
     from forbrug
     where maaletype = 'forbrug'
@@ -20,7 +21,7 @@ perioder as (
 
 aflaesninger as (
     select
-        kommunekode, aar, maaler_id, forsyningsart,
+        kommunekode, aar, version, maaler_id, forsyningsart,
         lag(periode_til) over w as fra_tid,
         periode_til as til_tid,
         maengde - lag(maengde) over w as maengde,
@@ -40,6 +41,7 @@ final as (
     select
         s.kommunekode,
         s.aar,
+        s.version,
         s.maaler_id,
         s.forsyningsart,
         s.fra_tid,

@@ -60,11 +60,7 @@ aar as (
 vurderet as (
     select a.kommunekode, a.aar, v.bygning_id, v.lokale_id, v.karakter
     from aar as a
-    inner join vurderinger as v
-        on v.kommunekode = a.kommunekode
-        and v.aar <= a.aar
-        and v.vurderingsdato <= make_date(a.aar, 12, 31)
-        and v.vurderingsdato >= make_date(a.aar - 5, 12, 31)
+    inner join vurderinger as v on {{ carried_forward('a', 'v') }}
     qualify row_number() over (
         partition by a.kommunekode, a.aar, v.bygning_id, v.lokale_id
         order by v.vurderingsdato desc, v.aar desc, v.karakter desc

@@ -1,3 +1,11 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['kommunekode', 'aar'],
+    on_schema_change='fail',
+    post_hook="{{ remove_inactive_versions() }}",
+) }}
+-- Incremental by municipality × year: only submissions whose active version changed are recomputed.
 -- One row per kommunekode × aar × bygning_id × lokale_id × local hour with readings: the hour's mean CO2
 -- and temperature, and whether the room was in use. In use when `i_brug` is true for at least half of the
 -- hour's readings that have it; without `i_brug`, by the default schedule (Monday–Friday 08–16 local
@@ -6,6 +14,9 @@ with
 
 maalinger as (
     select * from {{ ref('stg_raw__indeklima_maalinger') }}
+    {% if is_incremental() %}
+    where {{ changed_submissions() }}
+    {% endif %}
 ),
 
 parametre as (
@@ -20,11 +31,12 @@ timer as (
     select
         kommunekode,
         aar,
+        version,
         bygning_id,
         lokale_id,
         date_trunc('hour', tidspunkt) as time_tid,
-        avg(co2_ppm) as co2_ppm,
-        avg(temperatur_c) as temperatur_c,
+        {{ exact_avg('co2_ppm') }} as co2_ppm,
+        {{ exact_avg('temperatur_c') }} as temperatur_c,
         count(*) as antal_maalinger,
         count(i_brug) as antal_med_i_brug,
         count(*) filter (where i_brug) as antal_i_brug
@@ -36,6 +48,7 @@ final as (
     select
         t.kommunekode,
         t.aar,
+        t.version,
         t.bygning_id,
         t.lokale_id,
         t.time_tid,

@@ -16,11 +16,13 @@ final as (
         u.kommunekode,
         u.aar,
         u.bygning_id,
-        coalesce(sum(u.beloeb_kr) filter (where g.noegletal_gruppe = 'drift'), 0) as drift_kr,
-        coalesce(sum(u.beloeb_kr) filter (where g.noegletal_gruppe = 'vedligehold'), 0) as vedligehold_kr,
-        coalesce(sum(u.beloeb_kr) filter (where u.kontogruppe = 'rengoering'), 0) as rengoering_kr,
-        coalesce(sum(u.beloeb_kr) filter (where g.noegletal_gruppe = 'forsyning'), 0) as forsyning_kr,
-        sum(u.beloeb_kr) as samlet_kr
+        coalesce({{ exact_sum("case when g.noegletal_gruppe = 'drift' then u.beloeb_kr end") }}, 0) as drift_kr,
+        coalesce({{ exact_sum("case when g.noegletal_gruppe = 'vedligehold' then u.beloeb_kr end") }}, 0)
+            as vedligehold_kr,
+        coalesce({{ exact_sum("case when u.kontogruppe = 'rengoering' then u.beloeb_kr end") }}, 0) as rengoering_kr,
+        coalesce({{ exact_sum("case when g.noegletal_gruppe = 'forsyning' then u.beloeb_kr end") }}, 0)
+            as forsyning_kr,
+        {{ exact_sum('u.beloeb_kr') }} as samlet_kr
     from udgifter as u
     inner join grupper as g on g.kontogruppe = u.kontogruppe
     group by all

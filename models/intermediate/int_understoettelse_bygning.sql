@@ -12,7 +12,7 @@ pr_metode as (
         aar,
         bygning_id,
         metode,
-        sum(karakter * antal_besvarelser) / sum(antal_besvarelser) as karakter
+        {{ exact_sum('karakter * antal_besvarelser') }} / sum(antal_besvarelser) as karakter
     from understoettelse
     group by all
 ),
@@ -22,7 +22,7 @@ final as (
         kommunekode,
         aar,
         bygning_id,
-        avg(karakter) as understoettelsesgrad,
+        {{ exact_avg('karakter') }} as understoettelsesgrad,
         count(*) as antal_metoder
     from pr_metode
     group by all

@@ -12,7 +12,7 @@ dele as (
 ),
 
 total as (
-    select sum(vaegt) as vaegt_i_alt from dele
+    select {{ exact_sum('vaegt') }} as vaegt_i_alt from dele
 ),
 
 final as (
@@ -20,10 +20,11 @@ final as (
         g.kommunekode,
         g.aar,
         g.bygning_id,
-        sum(d.vaegt * g.karakter) / sum(d.vaegt) as vaegtet_karakter,
-        100.0 * sum(d.vaegt) / any_value(t.vaegt_i_alt) as vurderet_vaegt_pct,
+        {{ exact_sum('d.vaegt * g.karakter') }} / {{ exact_sum('d.vaegt') }} as vaegtet_karakter,
+        100.0 * {{ exact_sum('d.vaegt') }} / any_value(t.vaegt_i_alt) as vurderet_vaegt_pct,
         case
-            when sum(d.vaegt) >= 0.5 * any_value(t.vaegt_i_alt) then sum(d.vaegt * g.karakter) / sum(d.vaegt)
+            when {{ exact_sum('d.vaegt') }} >= 0.5 * any_value(t.vaegt_i_alt)
+                then {{ exact_sum('d.vaegt * g.karakter') }} / {{ exact_sum('d.vaegt') }}
         end as vedligeholdelsestilstand
     from gaeldende as g
     inner join dele as d on d.bygningsdel = g.bygningsdel

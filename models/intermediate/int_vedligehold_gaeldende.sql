@@ -21,11 +21,7 @@ kandidater as (
         v.vurderingsdato,
         v.aar as fra_indberetning_aar
     from aar as a
-    inner join vurderinger as v
-        on v.kommunekode = a.kommunekode
-        and v.aar <= a.aar
-        and v.vurderingsdato <= make_date(a.aar, 12, 31)
-        and v.vurderingsdato >= make_date(a.aar - 5, 12, 31)
+    inner join vurderinger as v on {{ carried_forward('a', 'v') }}
 ),
 
 final as (

@@ -17,7 +17,7 @@ final as (
         k.bygning_id,
         k.forsyningsart,
         k.maaned,
-        sum(k.maengde) as maengde,
+        {{ exact_sum('k.maengde') }} as maengde,
         f.basisenhed as enhed
     from kalender as k
     inner join forsyning as f on f.forsyningsart = k.forsyningsart

@@ -12,7 +12,7 @@ forsyning as (
 ),
 
 forbrug_art as (
-    select k.kommunekode, k.aar, k.bygning_id, k.forsyningsart, f.gruppe, sum(k.maengde) as maengde
+    select k.kommunekode, k.aar, k.bygning_id, k.forsyningsart, f.gruppe, {{ exact_sum('k.maengde') }} as maengde
     from {{ ref('int_forbrug_kalenderiseret') }} as k
     inner join forsyning as f using (forsyningsart)
     group by all
@@ -32,14 +32,15 @@ pr_gruppe as (
         case when d.daekning_pct >= 95 then coalesce(f.maengde, 0) end as maengde
     from daekning as d
     left join (
-        select kommunekode, aar, bygning_id, gruppe, sum(maengde) as maengde from forbrug_art group by all
+        select kommunekode, aar, bygning_id, gruppe, {{ exact_sum('maengde') }} as maengde
+        from forbrug_art group by all
     ) as f using (kommunekode, aar, bygning_id, gruppe)
 ),
 
 co2 as (
     select
         fa.kommunekode, fa.aar, fa.bygning_id,
-        sum(fa.maengde * e.g_co2e_pr_kwh) / 1000 as co2e_kg,
+        {{ exact_sum('fa.maengde * e.g_co2e_pr_kwh') }} / 1000 as co2e_kg,
         count(*) filter (where e.g_co2e_pr_kwh is null) > 0 as mangler_faktor
     from forbrug_art as fa
     left join {{ source('reference', 'emissionsfaktorer') }} as e

@@ -1,5 +1,7 @@
 """dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
 
+import hashlib
+import shutil
 import sys
 from collections.abc import Mapping
 from functools import cache
@@ -66,9 +68,33 @@ def _manifest_path():
     pool=DUCKDB_WRITER_POOL,
 )
 def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
+    fingerprint = project_fingerprint()
     with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
         ensure_schema(con)
-    yield from dbt.cli(["build"], context=context).stream()
+        con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
+        built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
+    # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
+    # never depend on which code built which partition.
+    args = ["build"] if fingerprint in built else ["build", "--full-refresh"]
+    # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
+    runs = kkm2.home.tmp / "dbt"
+    shutil.rmtree(runs, ignore_errors=True)
+    yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+    with kkm2.warehouse() as con:
+        con.execute("DELETE FROM audit.dbt_state")
+        con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
+
+
+def project_fingerprint() -> str:
+    """Hash of everything dbt builds from: models, seeds, macros and the project file."""
+    h = hashlib.sha256()
+    files = [REPO_ROOT / "dbt_project.yml"]
+    for folder in ("models", "seeds", "dbt_project/macros"):
+        files += sorted(p for p in (REPO_ROOT / folder).rglob("*") if p.is_file())
+    for p in files:
+        h.update(str(p.relative_to(REPO_ROOT)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
 
 
 def dbt_resource() -> DbtCliResource:
