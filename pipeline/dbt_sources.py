@@ -190,9 +190,20 @@ def render_mart_bygning_yml() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_contract_macro() -> str:
+    names = ", ".join(f"'{n}'" for n in DATASETS)
+    return (
+        "{# GENERATED from pipeline/contract by `kkm2 generate` -- do not edit; a test fails when stale. #}\n"
+        "{% macro contract_datasets() -%}\n"
+        f"    [{names}]\n"
+        "{%- endmacro %}\n"
+    )
+
+
 def generated_files() -> dict:
     """Every dbt file generated from the contract or the catalogue: path -> text."""
     files = {
+        REPO_ROOT / "dbt_project" / "macros" / "contract_datasets.sql": render_contract_macro(),
         SOURCES_FILE: render_sources(),
         STAGING_DIR / "_staging.yml": render_staging_yml(),
         REPO_ROOT / "models" / "marts" / "_mart_noegletal_bygning.yml": render_mart_bygning_yml(),

@@ -21,6 +21,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "dim_bygning",
     "fct_forbrug_maaned",
     "mart_noegletal_bygning",
+    "mart_noegletal_kommune",
+    "mart_benchmark",
+    "mart_kommune_sammenligning",
+    "mart_indberetning_status",
 )
 # DuckDB 2.x files cannot be opened by 1.x clients (DBeaver, ODBC, Power BI) unless written in an
 # older storage version.

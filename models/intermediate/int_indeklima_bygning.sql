@@ -17,6 +17,10 @@ final as (
         l.aar,
         l.bygning_id,
         sum(l.brugte_timer) as brugte_rumtimer,
+        sum(l.co2_timer) as co2_rumtimer,
+        sum(l.co2_timer_over) as co2_rumtimer_over,
+        sum(l.temp_timer) as temp_rumtimer,
+        sum(l.temp_timer_uden_for) as temp_rumtimer_uden_for,
         case when sum(l.co2_timer) >= any_value(p.min_brugte_rumtimer)
             then 100.0 * sum(l.co2_timer_over) / sum(l.co2_timer) end as andel_timer_co2_over_1000,
         case when sum(l.temp_timer) >= any_value(p.min_brugte_rumtimer)

@@ -1,0 +1,81 @@
+-- One row per kommunekode × aar × sektor (each sektor and `alle`) × noegletal: the municipality's value,
+-- aggregated as the catalogue says, with its coverage (area of buildings with the input / all area of the
+-- municipality and sektor), the number of buildings with data, and whether it enters the benchmarks
+-- (coverage ≥ 50 %). A building missing an input is left out of numerator and denominator.
+with
+
+lang as (
+    select * from {{ ref('int_noegletal_bygning_lang') }}
+),
+
+med_alle as (
+    select * from lang
+    union all
+    select * replace ('alle' as sektor) from lang
+),
+
+areal as (
+    select kommunekode, aar, sektor, {{ exact_sum('bda_m2') }} as areal_i_alt, count(*) as antal_bygninger
+    from med_alle
+    where noegletal = 'antal_bygninger'
+    group by all
+),
+
+aggregeret as (
+    select
+        kommunekode,
+        aar,
+        sektor,
+        noegletal,
+        case
+            when noegletal in ('antal_bygninger', 'bda_m2') then {{ exact_sum('taeller') }}
+            else {{ exact_sum('taeller') }} / nullif({{ exact_sum('naevner') }}, 0)
+        end as vaerdi,
+        {{ exact_sum('bda_m2') }} as areal_med_data,
+        count(*) as antal_bygninger_med_data
+    from med_alle
+    group by kommunekode, aar, sektor, noegletal
+),
+
+befolkning as (
+    select kommunekode, aar, indbyggere from {{ source('reference', 'befolkning') }}
+),
+
+pr_indbygger as (
+    select
+        a.kommunekode, a.aar, 'alle' as sektor, 'm2_pr_indbygger' as noegletal,
+        a.areal_i_alt / b.indbyggere as vaerdi,
+        a.areal_i_alt as areal_med_data,
+        a.antal_bygninger as antal_bygninger_med_data
+    from areal as a
+    inner join befolkning as b using (kommunekode, aar)
+    where a.sektor = 'alle' and b.indbyggere > 0
+),
+
+samlet as (
+    select * from aggregeret
+    union all
+    select * from pr_indbygger
+),
+
+katalog as (
+    select noegletal, enhed from {{ ref('dim_noegletal') }}
+),
+
+final as (
+    select
+        s.kommunekode,
+        s.aar,
+        s.sektor,
+        s.noegletal,
+        s.vaerdi,
+        k.enhed,
+        100.0 * s.areal_med_data / nullif(a.areal_i_alt, 0) as daekning_pct,
+        s.antal_bygninger_med_data,
+        coalesce(100.0 * s.areal_med_data / nullif(a.areal_i_alt, 0) >= 50, false) as indgaar_i_benchmark
+    from samlet as s
+    inner join areal as a using (kommunekode, aar, sektor)
+    inner join katalog as k using (noegletal)
+)
+
+select * from final
