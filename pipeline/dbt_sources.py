@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
+from pipeline.dbt_marts import MARTS_YML, render_marts_yml
 from pipeline.settings import REPO_ROOT
 from pipeline.warehouse import LINEAGE_COLUMNS
 
@@ -132,64 +132,6 @@ def render_staging_yml() -> str:
     return "\n".join(lines) + "\n"
 
 
-MART_BYGNING_EXTRA = {
-    "kommunekode": "Kommunekode (4 tegn).",
-    "aar": "Indberetningsåret.",
-    "bygning_id": "Kommunens bygnings-id.",
-    "navn": "Bygningens navn.",
-    "sektor": "Sektor (angivet, ellers udledt af BBR-anvendelseskoden).",
-    "ejerforhold": "ejet, lejet eller selvejende.",
-    "el_daekning_pct": "Dækkede timer / forventede timer for bygningens elmålere i året (%).",
-    "varme_daekning_pct": "Dækkede timer / forventede timer for bygningens varmemålere i året (%).",
-    "vand_daekning_pct": "Dækkede timer / forventede timer for bygningens vandmålere i året (%).",
-    "vedligehold_vurderet_vaegt_pct": "Andel af bygningsdelenes samlede vægt med en brugbar vurdering (%).",
-    "naermere_eftersyn": "Markeret til nærmere eftersyn (foreløbig regel i seed naermere_eftersyn_regel).",
-    "naermere_eftersyn_aarsag": "Hvorfor bygningen er markeret, med tallene.",
-}
-BUILDING_LEVEL_EXCLUDED = {"antal_bygninger", "m2_pr_indbygger", "andel_m2_tilstand_4_5"}  # municipality only
-
-
-def building_figures() -> list[dict]:
-    """The catalogue's figures that are columns of mart_noegletal_bygning, in catalogue order."""
-    return [
-        r for r in code_lists.seed_rows("dim_noegletal.csv") if r["noegletal"] not in BUILDING_LEVEL_EXCLUDED
-    ]
-
-
-def render_mart_bygning_yml() -> str:
-    """The building mart's docs: each figure's column described from the catalogue (dim_noegletal)."""
-    lines = [
-        "# GENERATED from seeds/dim_noegletal.csv by `kkm2 generate` -- do not edit; a test fails when stale.",
-        "version: 2",
-        "",
-        "models:",
-        "  - name: mart_noegletal_bygning",
-        "    description: >",
-        "      Én række pr. kommunekode × aar × bygning_id: alle nøgletal pr. bygning (KEY_FIGURES.md), med",
-        "      koderne fra dim_noegletal som kolonnenavne. Et nøgletal er tomt, når dets input mangler.",
-        "    data_tests:",
-        "      - unique_key: {arguments: {columns: [kommunekode, aar, bygning_id]}}",
-        "    columns:",
-    ]
-    for name in ("kommunekode", "aar", "bygning_id", "navn", "sektor", "ejerforhold"):
-        lines += [f"      - name: {name}", f"        description: {_esc(MART_BYGNING_EXTRA[name])}"]
-    for r in building_figures():
-        text = f"{r['navn']} ({r['enhed']}). {r['definition']}"
-        if r["er_foreloebig"] == "true":
-            text += " Foreløbig model."
-        lines += [f"      - name: {r['noegletal']}", f"        description: {_esc(text)}"]
-    for name in (
-        "el_daekning_pct",
-        "varme_daekning_pct",
-        "vand_daekning_pct",
-        "vedligehold_vurderet_vaegt_pct",
-        "naermere_eftersyn",
-        "naermere_eftersyn_aarsag",
-    ):
-        lines += [f"      - name: {name}", f"        description: {_esc(MART_BYGNING_EXTRA[name])}"]
-    return "\n".join(lines) + "\n"
-
-
 def render_contract_macro() -> str:
     names = ", ".join(f"'{n}'" for n in DATASETS)
     return (
@@ -206,7 +148,7 @@ def generated_files() -> dict:
         REPO_ROOT / "dbt_project" / "macros" / "contract_datasets.sql": render_contract_macro(),
         SOURCES_FILE: render_sources(),
         STAGING_DIR / "_staging.yml": render_staging_yml(),
-        REPO_ROOT / "models" / "marts" / "_mart_noegletal_bygning.yml": render_mart_bygning_yml(),
+        MARTS_YML: render_marts_yml(),
     }
     for name in DATASETS:
         files[STAGING_DIR / f"stg_raw__{name}.sql"] = render_staging(name)

@@ -61,6 +61,7 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
             con.execute(
                 f"COPY rel.main.{table} TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
             )
+            _copy_comments(con, table)
             schema = con.execute(f"DESCRIBE rel.main.{table}").fetchall()
             rows = con.execute(f"SELECT count(*) FROM rel.main.{table}").fetchall()[0][0]
             manifest["tables"][table] = {
@@ -73,11 +74,37 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         con.execute("DETACH rel")
     finally:
         con.close()
+    docs = home.tmp / "dbt_docs" / "static_index.html"
+    if docs.exists():
+        (tmp / "docs").mkdir()
+        shutil.copyfile(docs, tmp / "docs" / "index.html")
+        manifest["docs"] = "docs/index.html"
     (tmp / "warehouse.duckdb").chmod(0o444)
     (tmp / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.rename(final)
     switch_current(home, final)
     return final
+
+
+def _copy_comments(con, table: str) -> None:
+    """The Danish table and column descriptions (dbt persist_docs) follow the table into the release."""
+    [(comment,)] = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'marts' AND table_name = ?",
+        [table],
+    ).fetchall() or [(None,)]
+    if comment:
+        con.execute(f"COMMENT ON TABLE rel.main.{table} IS {_lit(comment)}")
+    for col, text in con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'marts' "
+        "AND table_name = ? AND comment IS NOT NULL",
+        [table],
+    ).fetchall():
+        con.execute(f'COMMENT ON COLUMN rel.main.{table}."{col}" IS {_lit(text)}')
+    con.execute(f"COMMENT ON COLUMN rel.main.{table}.release_id IS 'Udgivelsen, rækken kom fra.'")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def switch_current(home: Home, release: Path) -> None:

@@ -12,7 +12,7 @@ from conftest import query
 
 from pipeline.contract.codes import seed_rows
 from pipeline.contract.datasets import DATASETS
-from pipeline.dbt_sources import building_figures
+from pipeline.dbt_marts import building_figures
 from pipeline.publish import PUBLISHED_TABLES
 from pipeline.run import run
 from pipeline.settings import connect
@@ -90,6 +90,23 @@ def test_release_has_parquet_per_table_with_codes_as_strings(demo_home):
         pq.read_table(home.current / "exports" / "dim_kommune.parquet").column("kommunekode").to_pylist()
     )
     assert "0101" in kommuner and len(kommuner) == 98
+
+
+def test_release_carries_danish_docs_and_static_dbt_docs(demo_home):
+    home, _ = demo_home
+    comments = dict(
+        query(
+            home.current / "warehouse.duckdb",
+            """
+        SELECT column_name, comment FROM duckdb_columns() WHERE table_name = 'mart_kommune_sammenligning'""",
+        )
+    )
+    assert comments["percentil"].startswith("0 = dårligst, 100 = bedst")
+    assert all(comments.values()), comments  # every column described
+    html = (home.current / "docs" / "index.html").read_text(encoding="utf-8")
+    # one self-contained page: the manifest and catalogue are embedded (JSON-escaped), nothing is fetched
+    assert "mart_noegletal_bygning" in html and "indgaar_i_benchmark" in html
+    assert "\\u00c9n r\\u00e6kke pr. kommunekode" in html or "Én række pr. kommunekode" in html
 
 
 def test_release_warehouse_is_read_only_and_readable(demo_home):

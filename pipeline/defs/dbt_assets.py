@@ -80,6 +80,10 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
     runs = kkm2.home.tmp / "dbt"
     shutil.rmtree(runs, ignore_errors=True)
     yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+    # Static, self-contained docs for the release (opened from disk, no server).
+    docs = kkm2.home.tmp / "dbt_docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    dbt.cli(["docs", "generate", "--static"], target_path=docs, raise_on_error=True).wait()
     with kkm2.warehouse() as con:
         con.execute("DELETE FROM audit.dbt_state")
         con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
