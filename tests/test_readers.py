@@ -80,13 +80,17 @@ def test_undecodable_and_empty_files_are_file_level_errors(mem, tmp_path):
             raise AssertionError(f"{p.name} should not be readable")
 
 
-def test_blank_lines_are_not_rows(mem, tmp_path):
+def test_blank_lines_are_not_rows_but_keep_the_numbers_the_contributor_sees(mem, tmp_path):
     p = tmp_path / "b.csv"
-    p.write_text("a;b\n1;2\n\n3;4\n", encoding="utf-8")
+    p.write_text("a;b\n1;2\n\n3;4\n;\n5;6\n", encoding="utf-8")
     res = read_csv(mem, p, tmp_path)
-    # DuckDB drops an empty line before numbering, so a row after one is numbered as a record (3), not
-    # as the physical line (4). Separator-only lines (';;;', what Excel writes) are read and dropped here.
-    assert mem.execute(f"SELECT c0 FROM {res.table} ORDER BY _row").fetchall() == [("1",), ("3",)]
-    p.write_text("a;b\n1;2\n;\n3;4\n", encoding="utf-8")
-    res = read_csv(mem, p, tmp_path)
-    assert mem.execute(f"SELECT _row, c0 FROM {res.table} ORDER BY 1").fetchall() == [(2, "1"), (4, "3")]
+    # in a spreadsheet the empty line is row 3 and the separator-only line row 5
+    assert mem.execute(f"SELECT _row, c0 FROM {res.table} ORDER BY 1").fetchall() == [
+        (2, "1"),
+        (4, "3"),
+        (6, "5"),
+    ]
+    q = tmp_path / "q.csv"
+    q.write_text('a;b\n"x\n\ny";1\n\n2;3\n', encoding="utf-8")  # quoted newlines are one record
+    res = read_csv(mem, q, tmp_path)
+    assert mem.execute(f"SELECT _row, c0 FROM {res.table} ORDER BY 1").fetchall() == [(2, "x\n\ny"), (4, "2")]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CHUNK = 1 << 20
+csv.field_size_limit(1 << 28)  # the csv-module path (files with empty lines) accepts fields as DuckDB does
 DELIMITERS = (";", ",", "\t")
 
 
@@ -86,6 +87,30 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str) -> None:
         fout.write(dec.decode(b"", final=True))
 
 
+def has_empty_lines(path: Path) -> bool:
+    """Does the file hold a wholly empty line (DuckDB drops those before numbering rows)?"""
+    prev = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            window = prev + chunk
+            if b"\n\n" in window or b"\n\r\n" in window:
+                return True
+            prev = chunk[-2:]
+    return False
+
+
+def read_csv_by_records(con, path: Path, encoding: str, delimiter: str) -> ReadResult:
+    """Python's csv module, for the rare file with empty lines: an empty line is a row in a spreadsheet, so
+    the rows after it keep the numbers the contributor sees. (Per-row Python; such files are small.)"""
+    from pipeline.readers.other import register_rows
+
+    with open(path, encoding=encoding, newline="") as f:
+        records = list(csv.reader(f, delimiter=delimiter))
+    headers = [c.strip().lstrip("\ufeff") for c in records[0]]
+    rows = [(i + 1, r) for i, r in enumerate(records) if i > 0 and any(c.strip() for c in r)]
+    return register_rows(con, headers, rows)
+
+
 def read_csv(con, path: Path, tmp_dir: Path) -> ReadResult:
     """Load `path` into a new temporary DuckDB table of text columns. Raises ReadError (Danish)."""
     if path.stat().st_size == 0:
@@ -96,6 +121,13 @@ def read_csv(con, path: Path, tmp_dir: Path) -> ReadResult:
         raise ReadError("Filen har ingen overskriftsrække i række 1.")
     delimiter = sniff_delimiter(header_line)
     headers = parse_header(header_line, delimiter)
+    if has_empty_lines(path):
+        try:
+            res = read_csv_by_records(con, path, encoding, delimiter)
+        except csv.Error as e:
+            raise ReadError(f"Filen kan ikke læses som CSV: {e}") from e
+        res.encoding, res.delimiter = encoding, delimiter
+        return res
     # A trailing separator gives an empty last header: keep it as a column nobody maps to.
     source = path
     notes = []

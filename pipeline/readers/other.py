@@ -38,7 +38,8 @@ def _text(v) -> str | None:
     return str(v)
 
 
-def _register(con, headers: list[str], rows: list[tuple[int, list]]) -> ReadResult:
+def register_rows(con, headers: list[str], rows: list[tuple[int, list]]) -> ReadResult:
+    """A table of text columns c0, c1, ... plus `_row` from Python rows (row number, values)."""
     table = f"src_{uuid.uuid4().hex[:12]}"
     cols = {"_row": pa.array([r for r, _ in rows], pa.int64())}
     for i in range(len(headers)):
@@ -71,7 +72,7 @@ def read_xlsx(con, path: Path, sheet: str | None = None) -> ReadResult:
         raise ReadError(f"Arket '{name}' er tomt.")
     headers = [(_text(v) or "").strip() for v in data[header_at]]
     rows = [(i + 1, r) for i, r in enumerate(data) if i > header_at and any(_text(v) for v in r)]
-    return _register(con, headers, rows)
+    return register_rows(con, headers, rows)
 
 
 def read_json(con, path: Path) -> ReadResult:
@@ -90,7 +91,7 @@ def read_json(con, path: Path) -> ReadResult:
             headers.setdefault(str(k), None)
     names = list(headers)
     rows = [(i + 1, [r.get(k) for k in names]) for i, r in enumerate(data)]
-    return _register(con, names, rows)
+    return register_rows(con, names, rows)
 
 
 def read_parquet(con, path: Path) -> ReadResult:
