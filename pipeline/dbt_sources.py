@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.contract.datasets import DATASETS
+from pipeline.dbt_intermediate import INTERMEDIATE_YML, render_intermediate_yml
 from pipeline.dbt_marts import MARTS_YML, render_marts_yml
 from pipeline.settings import REPO_ROOT
 from pipeline.warehouse import LINEAGE_COLUMNS
@@ -128,7 +129,13 @@ def render_staging_yml() -> str:
         lines += [
             f"  - name: stg_raw__{ds.name}",
             f"    description: {_esc('Den aktive versions accepterede rækker. ' + ds.grain)}",
+            "    columns:",
         ]
+        cols = [("kommunekode", LINEAGE_DOCS["kommunekode"]), ("aar", LINEAGE_DOCS["aar"])]
+        cols += [(c.name, f"{c.label}. {c.help}") for c in ds.columns]
+        cols += [(n, LINEAGE_DOCS[n]) for n in ("version", "kilde_fil", "raekke")]
+        for name, doc in cols:
+            lines += [f"      - name: {name}", f"        description: {_esc(doc)}"]
     return "\n".join(lines) + "\n"
 
 
@@ -149,6 +156,7 @@ def generated_files() -> dict:
         SOURCES_FILE: render_sources(),
         STAGING_DIR / "_staging.yml": render_staging_yml(),
         MARTS_YML: render_marts_yml(),
+        INTERMEDIATE_YML: render_intermediate_yml(),
     }
     for name in DATASETS:
         files[STAGING_DIR / f"stg_raw__{name}.sql"] = render_staging(name)
