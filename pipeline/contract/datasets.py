@@ -26,6 +26,18 @@ def bygning_ref(required: bool = True, help: str = "Skal findes i bygninger.", *
     )
 
 
+def vurderingsdato(example: str) -> Column:
+    """The date of an assessment; assessments carry forward at most 5 years (condition, indoor climate)."""
+    return Column(
+        "vurderingsdato",
+        "date",
+        True,
+        "Vurderingsdato",
+        "Højst 31. december i indberetningsåret. Vurderinger ældre end 5 år bruges ikke.",
+        example=example,
+    )
+
+
 BYGNINGER = Dataset(
     name="bygninger",
     label="Bygninger (stamdata)",
@@ -405,14 +417,7 @@ VEDLIGEHOLD = Dataset(
             max=5,
             example="2",
         ),
-        Column(
-            "vurderingsdato",
-            "date",
-            True,
-            "Vurderingsdato",
-            "Højst 31. december i indberetningsåret. Vurderinger ældre end 5 år bruges ikke.",
-            example="2024-05-14",
-        ),
+        vurderingsdato(example="2024-05-14"),
         Column("vurderet_af", "text", False, "Vurderet af", "Hvem vurderede (firma eller person)."),
     ),
 )
@@ -514,14 +519,7 @@ INDEKLIMA_VURDERINGER = Dataset(
             codes="indeklima_metode",
             example="screening",
         ),
-        Column(
-            "vurderingsdato",
-            "date",
-            True,
-            "Vurderingsdato",
-            "Højst 31. december i indberetningsåret. Vurderinger ældre end 5 år bruges ikke.",
-            example="2024-02-01",
-        ),
+        vurderingsdato(example="2024-02-01"),
     ),
 )
 
