@@ -75,6 +75,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "aendring_pct": ("double", "100 × ændring / værdien året før."),
     "retning": ("varchar", "lavere_er_bedre, hoejere_er_bedre eller neutral."),
     "dataset": ("varchar", "Datasættet i informationsmodellen."),
+    "indbyggere": ("bigint", "Indbyggere 1. januar (FOLK1A, 1. kvartal)."),
+    "stoerrelse": (
+        "varchar",
+        "Størrelsesgruppe efter indbyggertal: under_25000, 25000_49999, 50000_99999, 100000_og_derover.",
+    ),
     "version": ("integer", "Seneste version af indberetningen (tom: intet modtaget)."),
     "status": (
         "varchar",
@@ -131,6 +136,11 @@ def tables() -> dict[str, dict]:
             "grain": "Én række pr. kommune (de 98; Christiansø er ikke en kommune).",
             "columns": _named("kommunekode", "kommunenavn", "region", "regionskode", "model_version"),
             "key": ["kommunekode"],
+        },
+        "dim_kommune_aar": {
+            "grain": "Én række pr. kommunekode × aar med indbyggertal (FOLK1A, 1. kvartal) og størrelsesgruppe.",
+            "columns": _named("kommunekode", "aar", "indbyggere", "stoerrelse"),
+            "key": ["kommunekode", "aar"],
         },
         "dim_bygning": {
             "grain": "Én række pr. kommunekode × aar × bygning_id fra årets stamdata (den aktive version).",

@@ -17,6 +17,7 @@ from pipeline.settings import Home, connect
 
 PUBLISHED_TABLES: tuple[str, ...] = (
     "dim_kommune",
+    "dim_kommune_aar",
     "dim_noegletal",
     "dim_bygning",
     "fct_forbrug_maaned",
