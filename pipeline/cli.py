@@ -104,12 +104,16 @@ def cmd_validate(args) -> int:
 
 def cmd_generate(args) -> int:
     """Regenerate the files derived from the contract (GX suites, dbt sources)."""
+    from pipeline.contract.published import write_published
     from pipeline.dbt_sources import write_sources
     from pipeline.quality.gx_gate import write_suites
 
     write_suites()
     write_sources()
-    print("Genereret: expectations/suites/*.json, models/staging/_raw__sources.yml")
+    write_published()
+    print(
+        "Genereret: expectations/suites/, dbt-YAML (kilder, staging, marts), docs/ (skema, informationsmodel, eksempler)"
+    )
     return 0
 
 

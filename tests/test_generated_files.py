@@ -28,3 +28,20 @@ def test_dbt_sources_are_generated_from_the_contract():
 def test_staging_models_are_generated_from_the_contract():
     for path, text in generated_files().items():
         assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `make generate`"
+
+
+def test_the_published_model_is_generated_from_the_contract():
+    from pipeline.contract.published import generated_files as published
+
+    for path, text in published().items():
+        assert path.read_text(encoding="utf-8") == text, f"{path} is stale: run `make generate`"
+
+
+def test_the_published_samples_validate_without_findings(mem, tmp_path):
+    from pipeline.contract.published import DOCS_DIR
+    from pipeline.validator import SubmissionFile, validate_files
+
+    files = [SubmissionFile(p, p.name) for p in sorted((DOCS_DIR / "eksempler").glob("*.csv"))]
+    result = validate_files(mem, files, "0101", 2024, tmp_path)
+    assert [f for f in result.findings(mem) if f["alvorlighed"] == "fejl"] == []
+    assert all(c.accepted == 1 for c in result.counts.values())
