@@ -102,6 +102,14 @@ def cmd_validate(args) -> int:
     return 1 if errors else 0
 
 
+def cmd_template(args) -> int:
+    from pipeline.templates import write_templates
+
+    for path in write_templates(args.dataset, args.format, Path(args.out)):
+        print(f"Skabelon: {path}")
+    return 0
+
+
 def cmd_generate(args) -> int:
     """Regenerate the files derived from the contract (GX suites, dbt sources)."""
     from pipeline.contract.published import write_published
@@ -131,6 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_demo_data)
     v = sub.add_parser("validate", help="kontrollér filer før indsendelse (samme regler som kkm2)")
     _add_validate_args(v)
+    from pipeline.contract.datasets import DATASETS
+
+    t = sub.add_parser("template", help="skriv en skabelon (CSV eller XLSX) til et datasæt eller alle")
+    t.add_argument("dataset", choices=[*DATASETS, "alle"])
+    t.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    t.add_argument("--out", default=".", help="mappe (standard: den aktuelle)")
+    t.set_defaults(func=cmd_template)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten")
     g.set_defaults(func=cmd_generate)
     return p

@@ -23,6 +23,7 @@ from pipeline.contract.profiles import Profile, detect_builtin
 from pipeline.readers.csv import ReadError, read_csv
 from pipeline.readers.other import read_json, read_parquet, read_xlsx, sheet_names
 from pipeline.settings import TIME_ZONE
+from pipeline.templates import TEMPLATE_SHEETS
 from pipeline.text import canonical_kommunekode, header_key
 
 ERROR = "fejl"
@@ -239,6 +240,8 @@ class Validator:
                     continue
                 found = False
                 for s in sheets:  # a workbook with one sheet per dataset
+                    if s.strip().lower() in TEMPLATE_SHEETS:
+                        continue  # the template's help and code-list sheets
                     if dataset_for_file(s):
                         out.append(SubmissionFile(f.path, f.relpath, s))
                         found = True
@@ -416,7 +419,7 @@ class Validator:
         dec_cols = [c.name for c in dataset.columns if c.type in ("dec", "int") and c.name in mapping]
         comma = {}
         if dec_cols:
-            semicolon = res.delimiter == ";"
+            semicolon = res.danish_text_numbers
             row = self.con.execute(
                 "SELECT "
                 + ", ".join(_decimal_comma_sql(mapping[c], semicolon) for c in dec_cols)
@@ -622,7 +625,7 @@ class Validator:
             "bbr_bygningsareal_m2",
             "bbr_bygningsareal_m2__raw",
             "bda_bbr_forhold",
-            f"'Bruttodriftsarealet er ' || round({ratio}, 2) || ' gange BBR-arealet; "
+            f"'Bruttodriftsarealet er ' || replace(CAST(round({ratio}, 2) AS VARCHAR), '.', ',') || ' gange BBR-arealet; "
             f"forventet mellem 0,7 og 1,5. Kontrollér arealerne.'",
             WARNING,
         )

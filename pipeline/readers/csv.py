@@ -28,6 +28,7 @@ class ReadResult:
     encoding: str
     delimiter: str
     notes: list[str] = field(default_factory=list)
+    danish_text_numbers: bool = False  # text numbers follow Danish habits (`;` CSV, spreadsheet text cells)
 
 
 def sniff_encoding(path: Path) -> str:
@@ -126,7 +127,7 @@ def read_csv(con, path: Path, tmp_dir: Path) -> ReadResult:
             res = read_csv_by_records(con, path, encoding, delimiter)
         except csv.Error as e:
             raise ReadError(f"Filen kan ikke læses som CSV: {e}") from e
-        res.encoding, res.delimiter = encoding, delimiter
+        res.encoding, res.delimiter, res.danish_text_numbers = encoding, delimiter, delimiter == ";"
         return res
     # A trailing separator gives an empty last header: keep it as a column nobody maps to.
     source = path
@@ -164,4 +165,11 @@ def read_csv(con, path: Path, tmp_dir: Path) -> ReadResult:
     # Blank lines are not rows.
     cond = " AND ".join(f"(c{i} IS NULL OR trim(c{i}) = '')" for i in range(len(names)))
     con.execute(f"DELETE FROM {table} WHERE {cond}")
-    return ReadResult(table=table, headers=headers, encoding=encoding, delimiter=delimiter, notes=notes)
+    return ReadResult(
+        table=table,
+        headers=headers,
+        encoding=encoding,
+        delimiter=delimiter,
+        notes=notes,
+        danish_text_numbers=delimiter == ";",
+    )

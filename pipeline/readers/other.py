@@ -72,7 +72,9 @@ def read_xlsx(con, path: Path, sheet: str | None = None) -> ReadResult:
         raise ReadError(f"Arket '{name}' er tomt.")
     headers = [(_text(v) or "").strip() for v in data[header_at]]
     rows = [(i + 1, r) for i, r in enumerate(data) if i > header_at and any(_text(v) for v in r)]
-    return register_rows(con, headers, rows)
+    res = register_rows(con, headers, rows)
+    res.danish_text_numbers = True  # a number typed as text in a Danish spreadsheet: 1.040 is 1040
+    return res
 
 
 def read_json(con, path: Path) -> ReadResult:
