@@ -1,0 +1,292 @@
+"""The published tables' dbt YAML (grain, Danish column docs, enforced contracts, tests), generated from one
+place: column docs here, building columns from the contract, figure columns from the catalogue seed."""
+
+from __future__ import annotations
+
+from pipeline.contract import codes as code_lists
+from pipeline.contract.datasets import DATASETS
+from pipeline.settings import REPO_ROOT
+
+MARTS_YML = REPO_ROOT / "models" / "marts" / "_marts.yml"
+
+# Column name -> (data type, Danish description). One definition per column across the published tables.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "kommunekode": ("varchar", "Kommunekode, 4 tegn med foranstillede nuller (fx 0101)."),
+    "kommunenavn": ("varchar", "Kommunens navn."),
+    "region": ("varchar", "Regionens navn (Hovedstaden, Sjælland, Syddanmark, Midtjylland, Nordjylland)."),
+    "regionskode": ("varchar", "Regionskode (1081–1085)."),
+    "model_version": ("varchar", "Version af referencedata."),
+    "aar": ("integer", "Indberetningsåret."),
+    "bygning_id": ("varchar", "Kommunens stabile bygnings-id."),
+    "navn": ("varchar", "Bygningens navn."),
+    "sektor": (
+        "varchar",
+        "Sektor (angivet af kommunen, ellers udledt af BBR-anvendelseskoden); `alle` = alle sektorer.",
+    ),
+    "er_sektor_udledt": ("boolean", "Sektoren er udledt af BBR-anvendelseskoden."),
+    "ejerforhold": ("varchar", "ejet, lejet eller selvejende."),
+    "bda_m2": ("double", "Bruttodriftsareal × dage i brug / dage i året (m²)."),
+    "indberetning_version": ("integer", "Den aktive version af indberetningen, som tallene bygger på."),
+    "forsyningsart": ("varchar", "el, fjernvarme, naturgas, olie eller vand."),
+    "maaned": ("date", "Månedens første dag (dansk tid)."),
+    "maengde": ("double", "Kalenderiseret forbrug i måneden i basisenheden, med målerandele."),
+    "enhed": ("varchar", "Enheden (kWh, m3 eller nøgletallets enhed)."),
+    "el_daekning_pct": ("double", "Dækkede timer / forventede timer for bygningens elmålere i året (%)."),
+    "varme_daekning_pct": (
+        "double",
+        "Dækkede timer / forventede timer for bygningens varmemålere i året (%).",
+    ),
+    "vand_daekning_pct": ("double", "Dækkede timer / forventede timer for bygningens vandmålere i året (%)."),
+    "vedligehold_vurderet_vaegt_pct": (
+        "double",
+        "Andel af bygningsdelenes samlede vægt med en brugbar vurdering (%).",
+    ),
+    "naermere_eftersyn": (
+        "boolean",
+        "Markeret til nærmere eftersyn (foreløbig regel i seed naermere_eftersyn_regel).",
+    ),
+    "naermere_eftersyn_aarsag": ("varchar", "Hvorfor bygningen er markeret, med tallene."),
+    "noegletal": ("varchar", "Nøgletallets kode (dim_noegletal)."),
+    "vaerdi": ("double", "Værdien i nøgletallets enhed."),
+    "daekning_pct": ("double", "Areal af bygninger med input / kommunens og sektorens samlede areal (%)."),
+    "antal_bygninger_med_data": ("bigint", "Antal bygninger med input til nøgletallet."),
+    "indgaar_i_benchmark": ("boolean", "Dækning ≥ 50 %: værdien indgår i benchmark og sammenligning."),
+    "sammenligningsgruppe": (
+        "varchar",
+        "alle, region:<navn> eller stoerrelse:<gruppe> (efter indbyggertal).",
+    ),
+    "n_kommuner": ("bigint", "Antal kommuner i gruppen, der indgår."),
+    "undertrykt": ("boolean", "Færre end 3 kommuner: statistikken er tom (n vises)."),
+    "gennemsnit": ("double", "Simpelt gennemsnit af kommunernes værdier."),
+    "median": ("double", "Median (kontinuert fraktil)."),
+    "p25": ("double", "Nedre kvartil (kontinuert fraktil)."),
+    "p75": ("double", "Øvre kvartil (kontinuert fraktil)."),
+    "min": ("double", "Mindste værdi."),
+    "max": ("double", "Største værdi."),
+    "landsmedian": ("double", "Median for hele landet (tom hvis undertrykt)."),
+    "gruppemedian": ("double", "Median for kommunens størrelsesgruppe (tom hvis undertrykt)."),
+    "percentil": (
+        "double",
+        "0 = dårligst, 100 = bedst (neutrale: stigende værdi); tom når færre end 3 sammenlignes.",
+    ),
+    "rang": ("bigint", "1 = bedst (neutrale: laveste værdi); lige værdier deler rang."),
+    "n": ("bigint", "Antal kommuner, der sammenlignes."),
+    "aendring": ("double", "Værdi − værdien året før (samme sektor og nøgletal)."),
+    "aendring_pct": ("double", "100 × ændring / værdien året før."),
+    "retning": ("varchar", "lavere_er_bedre, hoejere_er_bedre eller neutral."),
+    "dataset": ("varchar", "Datasættet i informationsmodellen."),
+    "indbyggere": ("bigint", "Indbyggere 1. januar (FOLK1A, 1. kvartal)."),
+    "stoerrelse": (
+        "varchar",
+        "Størrelsesgruppe efter indbyggertal: under_25000, 25000_49999, 50000_99999, 100000_og_derover.",
+    ),
+    "version": ("integer", "Seneste version af indberetningen (tom: intet modtaget)."),
+    "status": (
+        "varchar",
+        "mangler, modtaget, godkendt, delvist_godkendt, afvist, afventer_godkendelse eller holdt_tilbage.",
+    ),
+    "filer": ("varchar", "Filerne i datasættet (JSON-liste)."),
+    "raekker_modtaget": ("bigint", "Modtagne rækker = accepterede + afviste + sprunget over."),
+    "raekker_accepteret": ("bigint", "Accepterede rækker."),
+    "raekker_afvist": ("bigint", "Afviste rækker (med dansk begrundelse i tilbagemeldingen)."),
+    "raekker_sprunget_over": ("bigint", "Rækker sprunget over (fx Eloverbliks periodesummer)."),
+    "advarsler": ("bigint", "Antal advarsler."),
+    "senest_modtaget_tid": ("timestamp with time zone", "Hvornår seneste version blev modtaget."),
+}
+SQL_TYPE = {
+    "text": "varchar",
+    "code": "varchar",
+    "int": "bigint",
+    "dec": "double",
+    "date": "date",
+    "bool": "boolean",
+}
+FIGURE_EXCLUDED = {"antal_bygninger", "m2_pr_indbygger", "andel_m2_tilstand_4_5"}  # municipality level only
+
+
+def building_figures() -> list[dict]:
+    """The catalogue's figures that are columns of mart_noegletal_bygning, in catalogue order."""
+    return [r for r in code_lists.seed_rows("dim_noegletal.csv") if r["noegletal"] not in FIGURE_EXCLUDED]
+
+
+def _figure_column(r: dict) -> tuple[str, str, str]:
+    text = f"{r['navn']} ({r['enhed']}). {r['definition']}" + (
+        " Foreløbig model." if r["er_foreloebig"] == "true" else ""
+    )
+    return r["noegletal"], "double", text
+
+
+def _named(*names: str) -> list[tuple[str, str, str]]:
+    return [(n, *COLUMNS[n]) for n in names]
+
+
+def _dim_bygning_columns() -> list[tuple[str, str, str]]:
+    cols = _named("kommunekode", "aar")
+    for c in DATASETS["bygninger"].columns:
+        cols.append((c.name, SQL_TYPE[c.type], f"{c.label}. {c.help}"))
+        if c.name == "sektor":
+            cols += _named("er_sektor_udledt")
+    return cols + _named("bda_m2", "indberetning_version")
+
+
+def tables() -> dict[str, dict]:
+    """Published model -> grain, columns (name, type, Danish doc) and key."""
+    return {
+        "dim_kommune": {
+            "grain": "Én række pr. kommune (de 98; Christiansø er ikke en kommune).",
+            "columns": _named("kommunekode", "kommunenavn", "region", "regionskode", "model_version"),
+            "key": ["kommunekode"],
+        },
+        "dim_kommune_aar": {
+            "grain": "Én række pr. kommunekode × aar med indbyggertal (FOLK1A, 1. kvartal) og størrelsesgruppe.",
+            "columns": _named("kommunekode", "aar", "indbyggere", "stoerrelse"),
+            "key": ["kommunekode", "aar"],
+        },
+        "dim_bygning": {
+            "grain": "Én række pr. kommunekode × aar × bygning_id fra årets stamdata (den aktive version).",
+            "columns": _dim_bygning_columns(),
+            "key": ["kommunekode", "aar", "bygning_id"],
+        },
+        "fct_forbrug_maaned": {
+            "grain": "Én række pr. kommunekode × aar × bygning_id × forsyningsart × måned: kalenderiseret forbrug i "
+            "kWh (el og varme) eller m3 (vand), fordelt efter reelle timer, med målerandele.",
+            "columns": _named(
+                "kommunekode", "aar", "bygning_id", "forsyningsart", "maaned", "maengde", "enhed"
+            ),
+            "key": ["kommunekode", "aar", "bygning_id", "forsyningsart", "maaned"],
+        },
+        "mart_noegletal_bygning": {
+            "grain": "Én række pr. kommunekode × aar × bygning_id: alle nøgletal pr. bygning med koderne fra "
+            "dim_noegletal som kolonnenavne. Et nøgletal er tomt, når dets input mangler.",
+            "columns": _named("kommunekode", "aar", "bygning_id", "navn", "sektor", "ejerforhold")
+            + [_figure_column(r) for r in building_figures()]
+            + _named(
+                "el_daekning_pct",
+                "varme_daekning_pct",
+                "vand_daekning_pct",
+                "vedligehold_vurderet_vaegt_pct",
+                "naermere_eftersyn",
+                "naermere_eftersyn_aarsag",
+            ),
+            "key": ["kommunekode", "aar", "bygning_id"],
+        },
+        "mart_noegletal_kommune": {
+            "grain": "Én række pr. kommunekode × aar × sektor (hver sektor og alle) × noegletal, aggregeret som "
+            "kataloget siger; en bygning uden input indgår hverken i tæller eller nævner.",
+            "columns": _named(
+                "kommunekode",
+                "aar",
+                "sektor",
+                "noegletal",
+                "vaerdi",
+                "enhed",
+                "daekning_pct",
+                "antal_bygninger_med_data",
+                "indgaar_i_benchmark",
+            ),
+            "key": ["kommunekode", "aar", "sektor", "noegletal"],
+        },
+        "mart_benchmark": {
+            "grain": "Én række pr. aar × sektor × noegletal × sammenligningsgruppe over de kommuner, der indgår; "
+            "undertrykt under 3 kommuner.",
+            "columns": _named(
+                "aar",
+                "sektor",
+                "noegletal",
+                "sammenligningsgruppe",
+                "n_kommuner",
+                "undertrykt",
+                "gennemsnit",
+                "median",
+                "p25",
+                "p75",
+                "min",
+                "max",
+            ),
+            "key": ["aar", "sektor", "noegletal", "sammenligningsgruppe"],
+        },
+        "mart_kommune_sammenligning": {
+            "grain": "Én række pr. kommunekode × aar × sektor × noegletal: værdi mod landet og størrelsesgruppen, "
+            "percentil, rang og ændring mod året før.",
+            "columns": _named(
+                "kommunekode",
+                "aar",
+                "sektor",
+                "noegletal",
+                "vaerdi",
+                "landsmedian",
+                "gruppemedian",
+                "percentil",
+                "rang",
+                "n",
+                "aendring",
+                "aendring_pct",
+                "retning",
+            ),
+            "key": ["kommunekode", "aar", "sektor", "noegletal"],
+        },
+        "mart_indberetning_status": {
+            "grain": "Én række pr. kommunekode × aar × datasæt for alle forventede (reference deltagere) og alle, "
+            "der har indberettet.",
+            "columns": _named(
+                "kommunekode",
+                "aar",
+                "dataset",
+                "version",
+                "status",
+                "filer",
+                "raekker_modtaget",
+                "raekker_accepteret",
+                "raekker_afvist",
+                "raekker_sprunget_over",
+                "advarsler",
+                "senest_modtaget_tid",
+            ),
+            "key": ["kommunekode", "aar", "dataset"],
+        },
+    }
+
+
+STATUSES = "[mangler, modtaget, godkendt, delvist_godkendt, afvist, afventer_godkendelse, holdt_tilbage]"
+EXTRA_TESTS: dict[tuple[str, str], list[str]] = {
+    ("dim_bygning", "kommunekode"): [
+        "relationships: {arguments: {to: ref('dim_kommune'), field: kommunekode}}"
+    ],
+    ("mart_indberetning_status", "status"): ["accepted_values: {arguments: {values: " + STATUSES + "}}"],
+    ("mart_benchmark", "undertrykt"): ["not_null"],
+}
+
+
+def _esc(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_marts_yml() -> str:
+    lines = [
+        "# GENERATED by `kkm2 generate` from pipeline/dbt_marts.py, the contract and seeds/dim_noegletal.csv --",
+        "# do not edit; a test fails when stale.",
+        "version: 2",
+        "",
+        "models:",
+    ]
+    for name, spec in tables().items():
+        lines += [
+            f"  - name: {name}",
+            f"    description: {_esc(spec['grain'])}",
+            "    config:",
+            "      contract: {enforced: true}",
+            "    data_tests:",
+            f"      - unique_key: {{arguments: {{columns: [{', '.join(spec['key'])}]}}}}",
+            "    columns:",
+        ]
+        for col, dtype, doc in spec["columns"]:
+            lines += [
+                f"      - name: {col}",
+                f"        data_type: {dtype}",
+                f"        description: {_esc(doc)}",
+            ]
+            tests = (["not_null"] if col in spec["key"] else []) + EXTRA_TESTS.get((name, col), [])
+            if tests:
+                lines.append("        data_tests:")
+                lines += [f"          - {t}" for t in tests]
+    return "\n".join(lines) + "\n"

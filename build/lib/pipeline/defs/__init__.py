@@ -1,0 +1,1 @@
+"""Dagster definitions for kkm2, one folder-like module per concern (STYLE.md)."""

@@ -1,0 +1,111 @@
+"""dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
+
+import hashlib
+import shutil
+import sys
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.settings import REPO_ROOT
+from pipeline.warehouse import ensure_schema
+
+
+@cache
+def dbt_project() -> DbtProject:
+    """The one DbtProject; everything else asks it. The manifest is prepared by `make manifest`,
+    `kkm2 run` and the tests (`prepare_manifest`), and by `dagster dev` itself."""
+    project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project")
+    if not project.manifest_path.exists():
+        project.preparer.prepare(project)
+    else:
+        project.prepare_if_dev()
+    return project
+
+
+def prepare_manifest() -> None:
+    project = dbt_project()
+    project.preparer.prepare(project)
+
+
+class Kkm2DbtTranslator(DagsterDbtTranslator):
+    """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
+    assets; models are keyed by layer (staging/..., marts/...)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "ref"
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+def _manifest_path():
+    return dbt_project().manifest_path
+
+
+@dbt_assets(
+    manifest=_manifest_path(),
+    project=dbt_project(),
+    dagster_dbt_translator=Kkm2DbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
+    pool=DUCKDB_WRITER_POOL,
+)
+def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
+    fingerprint = project_fingerprint()
+    with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
+        ensure_schema(con)
+        con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
+        built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
+    # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
+    # never depend on which code built which partition.
+    args = ["build"] if fingerprint in built else ["build", "--full-refresh"]
+    # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
+    runs = kkm2.home.tmp / "dbt"
+    shutil.rmtree(runs, ignore_errors=True)
+    yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+    # Static, self-contained docs for the release (opened from disk, no server).
+    docs = kkm2.home.tmp / "dbt_docs"
+    shutil.rmtree(docs, ignore_errors=True)
+    dbt.cli(["docs", "generate", "--static"], target_path=docs, raise_on_error=True).wait()
+    with kkm2.warehouse() as con:
+        con.execute("DELETE FROM audit.dbt_state")
+        con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
+
+
+def project_fingerprint() -> str:
+    """Hash of everything dbt builds from: models, seeds, macros and the project file."""
+    h = hashlib.sha256()
+    files = [REPO_ROOT / "dbt_project.yml"]
+    for folder in ("models", "seeds", "dbt_project/macros"):
+        files += sorted(p for p in (REPO_ROOT / folder).rglob("*") if p.is_file())
+    for p in files:
+        h.update(str(p.relative_to(REPO_ROOT)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+def dbt_executable() -> str:
+    """dbt from the same environment as this Python, else from PATH."""
+    here = Path(sys.executable).parent / "dbt"
+    return str(here) if here.exists() else "dbt"

@@ -1,0 +1,38 @@
+"""Reference data from the steward's folder, reloaded before every build."""
+
+import dagster as dg
+
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.reference import load_reference
+
+REFERENCE_TABLES = ("befolkning", "graddage", "graddage_normalaar", "emissionsfaktorer", "deltagere")
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            ["reference", t],
+            group_name="reference",
+            kinds={"duckdb"},
+            description=f"reference.{t}: fra stewardens mappe reference/.",
+        )
+        for t in REFERENCE_TABLES
+    ],
+    pool=DUCKDB_WRITER_POOL,
+    can_subset=False,
+)
+def reference_data(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
+    """Load befolkning, graddage, emissionsfaktorer and deltagere; problems are reported, never fatal."""
+    with kkm2.warehouse() as con:
+        report = load_reference(con, kkm2.home.reference, kkm2.home.tmp)
+    for p in report.problems:
+        context.log.warning(p)
+    for t in REFERENCE_TABLES:
+        yield dg.MaterializeResult(
+            asset_key=["reference", t],
+            metadata={
+                "filer": dg.MetadataValue.json(report.loaded),
+                "problemer": dg.MetadataValue.json(report.problems),
+                "kort": report.has_map,
+            },
+        )

@@ -1,0 +1,29 @@
+"""The home folder as a Dagster resource: every asset opens DuckDB through it."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import dagster as dg
+
+from pipeline.settings import Home, connect, home_from_env
+
+DUCKDB_WRITER_POOL = "duckdb_writer"  # one pool, one slot (dagster_home/dagster.yaml): one writer
+
+
+class Kkm2Home(dg.ConfigurableResource):
+    """KKM2_HOME, resolved when the definitions load unless given explicitly."""
+
+    root: str = ""
+
+    @property
+    def home(self) -> Home:
+        return home_from_env(self.root or None).ensure()
+
+    @contextmanager
+    def warehouse(self, read_only: bool = False):
+        con = connect(self.home.warehouse, read_only=read_only, tmp_dir=self.home.tmp / "duckdb")
+        try:
+            yield con
+        finally:
+            con.close()

@@ -1,0 +1,233 @@
+"""Ingestion of submissions: find them in the landing folder, archive the original bytes, make a new
+version when the files changed, validate (gate 1), and load the accepted rows into `raw` with lineage.
+
+A submission is (municipality, year): every file under `landing/<kommunekode>/<aar>/`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.contract import codes as code_lists
+from pipeline.contract.datasets import DATASETS
+from pipeline.contract.profiles import Profile
+from pipeline.quality import gx_gate
+from pipeline.settings import Home
+from pipeline.text import canonical_kommunekode
+from pipeline.validator import SubmissionFile, ValidationResult, validate_files
+from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
+
+
+@dataclass
+class Submission:
+    kommunekode: str
+    aar: int
+    files: list[SubmissionFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # Danish, submission-level errors
+
+
+@dataclass
+class LandingProblem:
+    path: str
+    besked: str
+
+
+def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[LandingProblem]]:
+    """All submissions under `landing/`. `101/` and `0101/` are the same municipality."""
+    subs: dict[tuple[str, int], Submission] = {}
+    problems: list[LandingProblem] = []
+    if not landing.exists():
+        return subs, problems
+    valid = set(code_lists.codes("kommunekode"))
+    folders: dict[tuple[str, int, str], set[str]] = {}
+    for kdir in sorted(p for p in landing.iterdir() if p.is_dir()):
+        k = canonical_kommunekode(kdir.name)
+        if k is None or k not in valid:
+            problems.append(
+                LandingProblem(
+                    kdir.name,
+                    f"Mappen '{kdir.name}' er ikke en af de 98 kommunekoder; dens filer er ikke indlæst.",
+                )
+            )
+            continue
+        for ydir in sorted(p for p in kdir.iterdir() if p.is_dir()):
+            if not (ydir.name.isdigit() and len(ydir.name) == 4):
+                problems.append(
+                    LandingProblem(
+                        f"{kdir.name}/{ydir.name}", f"Mappen '{ydir.name}' er ikke et årstal (4 cifre)."
+                    )
+                )
+                continue
+            sub = subs.setdefault((k, int(ydir.name)), Submission(k, int(ydir.name)))
+            for f in sorted(ydir.rglob("*")):
+                if f.is_file() and not f.name.startswith(".") and not f.name.startswith("~$"):
+                    sf = SubmissionFile(f, f.relative_to(ydir).as_posix())
+                    sub.files.append(sf)
+                    if sf.dataset:
+                        folders.setdefault((k, int(ydir.name), sf.dataset), set()).add(kdir.name)
+    for (k, aar, ds), names in folders.items():
+        if len(names) > 1:
+            subs[(k, aar)].problems.append(
+                f"Datasættet {ds} ligger i både {' og '.join(n + '/' for n in sorted(names))}; det er samme "
+                "kommune. Læg filerne i én mappe."
+            )
+    return subs, problems
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def archive_file(home: Home, path: Path, sha: str) -> Path:
+    """Keep the original bytes, immutable, by sha256."""
+    dst = home.archive / sha[:2] / (sha + path.suffix.lower())
+    if not dst.exists():
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dst.with_suffix(dst.suffix + ".tmp")
+        shutil.copyfile(path, tmp)
+        tmp.replace(dst)
+        dst.chmod(0o444)
+    return dst
+
+
+def fingerprint(entries: list[dict]) -> str:
+    text = "\n".join(f"{e['fil']}\t{e['sha256']}" for e in sorted(entries, key=lambda e: e["fil"]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class IngestResult:
+    kommunekode: str
+    aar: int
+    version: int | None
+    status: str  # godkendt | holdt_tilbage | uaendret
+    counts: dict = field(default_factory=dict)
+    gx: dict = field(default_factory=dict)
+
+
+def ingest_submission(
+    con, home: Home, sub: Submission, profiles: list[Profile] | None = None
+) -> IngestResult:
+    """Archive, version, validate and load one submission. Loading the same files twice changes nothing;
+    a change to any file, or to an import profile that applies to one, makes a new version.
+    Everything a version writes is written in one transaction."""
+    ensure_schema(con)
+    profiles = profiles or []
+    entries = []
+    for f in sub.files:
+        sha = sha256_file(f.path)
+        arch = archive_file(home, f.path, sha)
+        entries.append(
+            {
+                "fil": f.relpath,
+                "sha256": sha,
+                "bytes": f.path.stat().st_size,
+                "dataset": f.dataset,
+                "arkiv": str(arch.relative_to(home.root)),
+            }
+        )
+    applied = sorted(
+        {p.name: p for f in sub.files for p in profiles if p.applies_to(sub.kommunekode, f.relpath)}.items()
+    )
+    fp = fingerprint(
+        entries
+        + [
+            {"fil": f"profil:{name}", "sha256": hashlib.sha256(p.source_text.encode()).hexdigest()}
+            for name, p in applied
+        ]
+    )
+    last = con.execute(
+        "SELECT version, fingeraftryk FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [sub.kommunekode, sub.aar],
+    ).fetchall()
+    last = last[0] if last else None
+    if last and last[1] == fp:
+        return IngestResult(sub.kommunekode, sub.aar, last[0], "uaendret")
+    version = (last[0] + 1) if last else 1
+    # Validate the archived bytes: what was checked is exactly what was kept.
+    archived = [SubmissionFile(home.root / e["arkiv"], e["fil"]) for e in entries]
+    result = validate_files(con, archived, sub.kommunekode, sub.aar, home.tmp, [p for _, p in applied])
+    for p in sub.problems:
+        con.execute(
+            "INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, 'fejl', 0)",
+            [p],
+        )
+    gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
+    passed = all(r["success"] for r in gx.values()) and not sub.problems
+    status = "godkendt" if passed else "holdt_tilbage"
+    _write_version(con, sub, version, fp, entries, result, gx, status)
+    return IngestResult(
+        sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
+    )
+
+
+def _write_version(
+    con,
+    sub: Submission,
+    version: int,
+    fp: str,
+    entries: list[dict],
+    result: ValidationResult,
+    gx: dict,
+    status: str,
+) -> None:
+    k, y = sub.kommunekode, sub.aar
+    now = datetime.now(UTC)
+    lineage = [n for n, _ in LINEAGE_COLUMNS]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for ds, table in result.accepted_tables.items():
+            cols = DATASETS[ds].column_names
+            con.execute(
+                f"INSERT INTO raw.{ds} ({', '.join(lineage + list(cols))}) "
+                f"SELECT ?, ?, ?, _fil, _row, ?, {', '.join(cols)} FROM {table}",
+                [k, y, version, now],
+            )
+            con.execute(
+                "INSERT INTO audit.rejected_rows SELECT ?, ?, ?, ?, _fil, _row, vaerdier, aarsager "
+                f"FROM rej_{ds}",
+                [k, y, version, ds],
+            )
+            c = result.counts[ds]
+            con.execute(
+                "INSERT INTO audit.submission_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    k,
+                    y,
+                    version,
+                    ds,
+                    json.dumps(c.files, ensure_ascii=False),
+                    c.received,
+                    c.accepted,
+                    c.rejected,
+                    c.skipped,
+                    c.warnings,
+                ],
+            )
+        con.execute("INSERT INTO audit.findings SELECT ?, ?, ?, * FROM _findings", [k, y, version])
+        con.execute(
+            "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                k,
+                y,
+                version,
+                now,
+                fp,
+                json.dumps(entries, ensure_ascii=False),
+                status,
+                json.dumps(gx, ensure_ascii=False),
+            ],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,86 @@
+"""The live warehouse's raw and audit schemas. The raw tables' DDL is generated from the contract."""
+
+from __future__ import annotations
+
+from pipeline.contract.datasets import DATASETS
+from pipeline.contract.model import Dataset
+
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("kommunekode", "VARCHAR NOT NULL"),
+    ("aar", "INTEGER NOT NULL"),
+    ("version", "INTEGER NOT NULL"),
+    ("kilde_fil", "VARCHAR NOT NULL"),
+    ("raekke", "BIGINT NOT NULL"),
+    ("loaded_at", "TIMESTAMPTZ NOT NULL"),
+)
+
+AUDIT_DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.submissions (
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    oprettet_tid TIMESTAMPTZ NOT NULL,
+    fingeraftryk VARCHAR NOT NULL,      -- sha256 over the sorted (file, sha256) pairs
+    filer VARCHAR NOT NULL,             -- JSON: [{fil, sha256, bytes, dataset, arkiv}]
+    status VARCHAR NOT NULL,            -- godkendt | holdt_tilbage
+    gx_resultat VARCHAR,                -- JSON summary of the GX re-check
+    PRIMARY KEY (kommunekode, aar, version)
+);
+CREATE TABLE IF NOT EXISTS audit.submission_datasets (
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    dataset VARCHAR NOT NULL,
+    filer VARCHAR NOT NULL,
+    raekker_modtaget BIGINT NOT NULL,
+    raekker_accepteret BIGINT NOT NULL,
+    raekker_afvist BIGINT NOT NULL,
+    raekker_sprunget_over BIGINT NOT NULL,
+    advarsler BIGINT NOT NULL,
+    PRIMARY KEY (kommunekode, aar, version, dataset)
+);
+CREATE TABLE IF NOT EXISTS audit.findings (
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    dataset VARCHAR,
+    fil VARCHAR,
+    ark VARCHAR,
+    raekke BIGINT,
+    kolonne VARCHAR,
+    vaerdi VARCHAR,
+    regel VARCHAR NOT NULL,
+    besked VARCHAR NOT NULL,
+    alvorlighed VARCHAR NOT NULL,
+    antal BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit.rejected_rows (
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    dataset VARCHAR NOT NULL,
+    kilde_fil VARCHAR NOT NULL,
+    raekke BIGINT NOT NULL,
+    vaerdier VARCHAR NOT NULL,          -- JSON of the row's original values
+    aarsager VARCHAR NOT NULL           -- the Danish reasons
+);
+-- The version each submission uses: the newest that passed its gates.
+CREATE OR REPLACE VIEW audit.active_submissions AS
+SELECT kommunekode, aar, max(version) AS version
+FROM audit.submissions WHERE status = 'godkendt'
+GROUP BY kommunekode, aar;
+"""
+
+
+def raw_table_ddl(dataset: Dataset) -> str:
+    cols = [f"{n} {t}" for n, t in LINEAGE_COLUMNS]
+    cols += [f"{c.name} {c.sql_type}" for c in dataset.columns]
+    return f"CREATE TABLE IF NOT EXISTS raw.{dataset.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def ensure_schema(con) -> None:
+    con.execute(AUDIT_DDL)
+    for ds in DATASETS.values():
+        con.execute(raw_table_ddl(ds))
