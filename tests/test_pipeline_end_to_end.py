@@ -308,3 +308,61 @@ def test_a_changed_file_makes_a_new_version_and_only_it_is_active(demo_home, tmp
     after = mart_fingerprints(home)
     for t in ("fct_forbrug_maaned", "mart_noegletal_bygning"):
         assert after[t] == before[t], t
+
+
+def test_feedback_per_municipality_lists_exactly_the_findings_of_the_load(demo_home):
+    import re
+
+    import openpyxl
+
+    home, _ = demo_home
+    for k, aar, version in query(
+        home.warehouse, "SELECT kommunekode, aar, max(version) FROM audit.submissions GROUP BY ALL"
+    ):
+        folder = home.current / "kommuner" / k
+        page = (folder / f"tilbagemelding_{aar}.html").read_text(encoding="utf-8")
+        n_findings = query(
+            home.warehouse,
+            "SELECT count(*) FROM audit.findings WHERE kommunekode = ? AND aar = ? AND version = ?",
+            [k, aar, version],
+        )[0][0]
+        assert re.search(r'data-antal="(\d+)"', page).group(1) == str(n_findings)
+        assert page.count("<tr class=") == n_findings
+        rejected = query(
+            home.warehouse,
+            "SELECT kilde_fil, raekke FROM audit.rejected_rows WHERE kommunekode = ? "
+            "AND aar = ? AND version = ? ORDER BY ALL",
+            [k, aar, version],
+        )
+        ws = openpyxl.load_workbook(folder / f"afviste_raekker_{aar}.xlsx").active
+        rows = sorted((r[1], r[2]) for r in ws.iter_rows(min_row=2, values_only=True))
+        assert rows == sorted(rejected) and len(rows) > 0
+    # only municipalities' own folders, no shared feedback page
+    assert {p.name for p in (home.current / "kommuner").iterdir()} == {
+        k for (k,) in query(home.warehouse, "SELECT DISTINCT kommunekode FROM audit.submissions")
+    }
+
+
+def test_formula_injection_is_neutralised(tmp_path):
+    import openpyxl
+
+    from pipeline.feedback import _xlsx
+
+    _xlsx(
+        tmp_path / "x.xlsx",
+        [
+            (
+                "bygninger",
+                "b.csv",
+                2,
+                '=HYPERLINK("x")',
+                '{"navn": "=1+1", "adresse": "+45 12", "x": "@SUM(A1)", "y": "-3", "z": "ok"}',
+            )
+        ],
+    )
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    cells = [c for c in ws[2]]
+    assert all(c.data_type != "f" for c in cells)
+    values = [c.value for c in cells]
+    assert "'=1+1" in values and "'+45 12" in values and "'@SUM(A1)" in values and "'-3" in values
+    assert values[3].startswith("'=") and "ok" in values

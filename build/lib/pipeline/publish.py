@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.feedback import write_feedback
 from pipeline.settings import Home, connect
 
 PUBLISHED_TABLES: tuple[str, ...] = (
@@ -73,6 +74,8 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
                 "columns": [{"name": c[0], "type": c[1]} for c in schema],
             }
         con.execute("DETACH rel")
+        # each municipality's own feedback, in its own folder (never a shared page)
+        write_feedback(con, tmp / "kommuner")
     finally:
         con.close()
     docs = home.tmp / "dbt_docs" / "static_index.html"

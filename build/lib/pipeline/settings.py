@@ -12,7 +12,9 @@ import duckdb
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # In the repository (and an editable install) the seeds are beside the package; a plain install (the light
 # validator for contributors and vendors) carries them as data files under <prefix>/share/kkm2/seeds.
-SEEDS_DIR = REPO_ROOT / "seeds" if (REPO_ROOT / "seeds").is_dir() else Path(sys.prefix) / "share" / "kkm2" / "seeds"
+SEEDS_DIR = (
+    REPO_ROOT / "seeds" if (REPO_ROOT / "seeds").is_dir() else Path(sys.prefix) / "share" / "kkm2" / "seeds"
+)
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 DAGSTER_HOME_DIR = REPO_ROOT / "dagster_home"
 TIME_ZONE = "Europe/Copenhagen"

@@ -1,0 +1,125 @@
+"""Danish feedback per submission (municipality × year, its latest version): an HTML page and an XLSX of the
+rejected rows with their reasons, written into the municipality's own folder of a release — never a shared
+page. Spreadsheet cells that start with =, +, - or @ are neutralised (no formula injection)."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+FORMULA_START = ("=", "+", "-", "@")
+SEVERITY_DA = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
+
+
+def safe_cell(value):
+    """Text a spreadsheet will never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _latest_versions(con) -> list[tuple]:
+    return con.execute("""
+        SELECT kommunekode, aar, max(version) FROM wh.audit.submissions GROUP BY ALL ORDER BY ALL
+    """).fetchall()
+
+
+def write_feedback(con, out_root: Path) -> list[Path]:
+    """For every submission: kommuner/<kode>/tilbagemelding_<aar>.html and afviste_raekker_<aar>.xlsx.
+    `con` has the live warehouse attached as `wh` (read-only)."""
+    written = []
+    for k, aar, version in _latest_versions(con):
+        folder = out_root / k
+        folder.mkdir(parents=True, exist_ok=True)
+        status = con.execute(
+            "SELECT status, oprettet_tid FROM wh.audit.submissions WHERE kommunekode = ? AND aar = ? AND version = ?",
+            [k, aar, version],
+        ).fetchall()[0]
+        counts = con.execute(
+            """
+            SELECT dataset, raekker_modtaget, raekker_accepteret, raekker_afvist, raekker_sprunget_over, advarsler
+            FROM wh.audit.submission_datasets WHERE kommunekode = ? AND aar = ? AND version = ? AND filer <> '[]'
+            ORDER BY dataset""",
+            [k, aar, version],
+        ).fetchall()
+        findings = con.execute(
+            """
+            SELECT alvorlighed, dataset, fil, ark, raekke, kolonne, vaerdi, besked, antal
+            FROM wh.audit.findings WHERE kommunekode = ? AND aar = ? AND version = ?
+            ORDER BY CASE alvorlighed WHEN 'fejl' THEN 0 WHEN 'advarsel' THEN 1 ELSE 2 END, fil, raekke NULLS FIRST
+        """,
+            [k, aar, version],
+        ).fetchall()
+        rejected = con.execute(
+            """
+            SELECT dataset, kilde_fil, raekke, aarsager, vaerdier FROM wh.audit.rejected_rows
+            WHERE kommunekode = ? AND aar = ? AND version = ? ORDER BY dataset, kilde_fil, raekke
+        """,
+            [k, aar, version],
+        ).fetchall()
+        page = folder / f"tilbagemelding_{aar}.html"
+        page.write_text(_html(k, aar, version, status, counts, findings), encoding="utf-8")
+        sheet = folder / f"afviste_raekker_{aar}.xlsx"
+        _xlsx(sheet, rejected)
+        written += [page, sheet]
+    return written
+
+
+def _html(k, aar, version, status, counts, findings) -> str:
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(ds)}</td><td>{rec}</td><td>{acc}</td><td>{rej}</td><td>{skip}</td><td>{warn}</td></tr>"
+        for ds, rec, acc, rej, skip, warn in counts
+    )
+    items = "".join(
+        f'<tr class="{e(sev)}"><td>{e(SEVERITY_DA.get(sev, sev))}</td><td>{e(fil or "(indberetningen)")}</td>'
+        f"<td>{e(ark or '')}</td><td>{'' if raekke is None else raekke}</td><td>{e(kol or '')}</td>"
+        f"<td>{e(vaerdi or '')}</td><td>{e(besked)}</td></tr>"
+        for sev, _ds, fil, ark, raekke, kol, vaerdi, besked, _n in findings
+    )
+    state = "godkendt" if status[0] == "godkendt" else "holdt tilbage"
+    return f"""<!doctype html>
+<html lang="da"><head><meta charset="utf-8"><title>Tilbagemelding {e(k)} {aar}</title>
+<style>body{{font-family:sans-serif;margin:2rem;color:#111}}table{{border-collapse:collapse;margin:1rem 0}}
+td,th{{border:1px solid #888;padding:.3rem .5rem;text-align:left;vertical-align:top}}
+tr.fejl td:first-child{{color:#8b0000;font-weight:bold}}</style></head>
+<body><main>
+<h1>Tilbagemelding for kommune {e(k)}, indberetning {aar}</h1>
+<p>Version {version}, modtaget {e(str(status[1])[:19])}: <strong>{state}</strong>.</p>
+<h2>Rækker pr. datasæt</h2>
+<table><thead><tr><th scope="col">Datasæt</th><th scope="col">Modtaget</th><th scope="col">Accepteret</th>
+<th scope="col">Afvist</th><th scope="col">Sprunget over</th><th scope="col">Advarsler</th></tr></thead>
+<tbody>{rows}</tbody></table>
+<h2>Fund ({len(findings)})</h2>
+<p>Rækkenumre er som i regnearket (overskriften er række 1). De afviste rækker står med deres værdier i
+afviste_raekker_{aar}.xlsx.</p>
+<table id="fund" data-antal="{len(findings)}"><thead><tr><th scope="col">Alvorlighed</th><th scope="col">Fil</th>
+<th scope="col">Ark</th><th scope="col">Række</th><th scope="col">Kolonne</th><th scope="col">Værdi</th>
+<th scope="col">Hvad er galt</th></tr></thead><tbody>{items}</tbody></table>
+</main></body></html>
+"""
+
+
+def _xlsx(path: Path, rejected) -> None:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "afviste_raekker"
+    columns: dict[str, None] = {}
+    parsed = []
+    for ds, fil, raekke, aarsager, vaerdier in rejected:
+        values = json.loads(vaerdier)
+        for c in values:
+            columns.setdefault(c, None)
+        parsed.append((ds, fil, raekke, aarsager, values))
+    head = ["datasæt", "fil", "række", "årsager", *columns]
+    ws.append(head)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for ds, fil, raekke, aarsager, values in parsed:
+        ws.append([safe_cell(v) for v in (ds, fil, raekke, aarsager, *(values.get(c) for c in columns))])
+    ws.freeze_panes = "A2"
+    wb.save(path)
