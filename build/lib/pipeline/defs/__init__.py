@@ -1,1 +1,0 @@
-"""Dagster definitions for kkm2, one folder-like module per concern (STYLE.md)."""
