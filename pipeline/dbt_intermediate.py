@@ -7,6 +7,7 @@ from __future__ import annotations
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
 from pipeline.dbt_marts import COLUMNS
+from pipeline.dbt_marts import yaml_str as _esc
 from pipeline.settings import REPO_ROOT
 
 INTERMEDIATE_YML = REPO_ROOT / "models" / "intermediate" / "_intermediate.yml"
@@ -297,10 +298,6 @@ INTERMEDIATE_COLUMNS: dict[str, tuple[str, ...]] = {
         "fra_indberetning_aar",
     ),
 }
-
-
-def _esc(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_intermediate_yml() -> str:

@@ -257,7 +257,8 @@ EXTRA_TESTS: dict[tuple[str, str], list[str]] = {
 }
 
 
-def _esc(text: str) -> str:
+def yaml_str(text: str) -> str:
+    """A double-quoted YAML string."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -272,7 +273,7 @@ def render_marts_yml() -> str:
     for name, spec in tables().items():
         lines += [
             f"  - name: {name}",
-            f"    description: {_esc(spec['grain'])}",
+            f"    description: {yaml_str(spec['grain'])}",
             "    config:",
             "      contract: {enforced: true}",
             "    data_tests:",
@@ -283,7 +284,7 @@ def render_marts_yml() -> str:
             lines += [
                 f"      - name: {col}",
                 f"        data_type: {dtype}",
-                f"        description: {_esc(doc)}",
+                f"        description: {yaml_str(doc)}",
             ]
             tests = (["not_null"] if col in spec["key"] else []) + EXTRA_TESTS.get((name, col), [])
             if tests:

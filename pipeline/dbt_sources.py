@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipeline.contract.datasets import DATASETS
 from pipeline.dbt_intermediate import INTERMEDIATE_YML, render_intermediate_yml
 from pipeline.dbt_marts import MARTS_YML, render_marts_yml
+from pipeline.dbt_marts import yaml_str as _esc
 from pipeline.settings import REPO_ROOT
 from pipeline.warehouse import LINEAGE_COLUMNS
 
@@ -27,10 +28,6 @@ REFERENCE_DOCS = {
     "emissionsfaktorer": "g CO2e pr. kWh pr. forsyningsart og år.",
     "deltagere": "Kommuner, der forventes at indberette for et år.",
 }
-
-
-def _esc(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_sources() -> str:
