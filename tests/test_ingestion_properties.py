@@ -75,6 +75,7 @@ def other_fingerprint(con):
 
 
 @settings(
+    derandomize=True,  # the same examples on every machine: CI is reproducible; widen max_examples to explore
     max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
