@@ -116,10 +116,6 @@ class ValidationResult:
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
-    @property
-    def error_count(self) -> int:
-        return sum(c.rejected for c in self.counts.values())
-
 
 def q(s: str | None) -> str:
     """SQL string literal."""

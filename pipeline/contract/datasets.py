@@ -705,10 +705,18 @@ DATASETS: dict[str, Dataset] = {
     )
 }
 
+
 # Validation order: a dataset's rules may read the accepted rows of the datasets it depends on.
-VALIDATION_ORDER: tuple[str, ...] = ("bygninger", "maalere", "forbrug") + tuple(
-    n for n in DATASETS if n not in ("bygninger", "maalere", "forbrug")
-)
+def _dependency_order() -> tuple[str, ...]:
+    """Each dataset after the datasets its rules read (`depends_on`), otherwise in contract order."""
+    done: list[str] = []
+    while len(done) < len(DATASETS):
+        ready = next(n for n, d in DATASETS.items() if n not in done and set(d.depends_on) <= set(done))
+        done.append(ready)
+    return tuple(done)
+
+
+VALIDATION_ORDER: tuple[str, ...] = _dependency_order()
 
 
 def get_dataset(name: str) -> Dataset:
