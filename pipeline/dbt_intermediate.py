@@ -9,6 +9,7 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.dbt_marts import COLUMNS
 from pipeline.dbt_marts import yaml_str as _esc
 from pipeline.settings import REPO_ROOT
+from pipeline.warehouse import LINEAGE_DOCS
 
 INTERMEDIATE_YML = REPO_ROOT / "models" / "intermediate" / "_intermediate.yml"
 
@@ -63,11 +64,9 @@ INTERNAL_DOCS = {
     "gruppe": "Key-figure group of the supply type: el, varme or vand.",
     "har_i_brug_data": "The hour's readings carry i_brug.",
     "karakter_kilde": "Where the room grade comes from: maaling or vurdering.",
-    "kilde_fil": "The file the row came from (relative to the submission folder).",
     "maengde_basis": "The period's amount in the base unit (kWh or m3).",
     "maengde_leveret": "The period's amount as delivered.",
     "naevner": "Denominator the municipality aggregation adds up.",
-    "raekke": "Row number in the file as the contributor sees it.",
     "rengoering_kr": "Cleaning expenses, kr.",
     "rum_karakter": "The room's grade 1–5 (1 = best).",
     "samlet_kr": "All expenses incl. rent, kr.",
@@ -91,6 +90,8 @@ def column_doc(name: str) -> str | None:
         return INTERNAL_DOCS[name]
     if name in COLUMNS:
         return COLUMNS[name][1]
+    if name in LINEAGE_DOCS:
+        return LINEAGE_DOCS[name]
     for ds in DATASETS.values():
         for c in ds.columns:
             if c.name == name:

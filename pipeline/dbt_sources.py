@@ -7,18 +7,9 @@ from pipeline.dbt_intermediate import INTERMEDIATE_YML, render_intermediate_yml
 from pipeline.dbt_marts import MARTS_YML, render_marts_yml
 from pipeline.dbt_marts import yaml_str as _esc
 from pipeline.settings import REPO_ROOT
-from pipeline.warehouse import LINEAGE_COLUMNS
+from pipeline.warehouse import LINEAGE_COLUMNS, LINEAGE_DOCS
 
 SOURCES_FILE = REPO_ROOT / "models" / "staging" / "_raw__sources.yml"
-
-LINEAGE_DOCS = {
-    "kommunekode": "Kommunekode, 4 tegn (fx 0101).",
-    "aar": "Indberetningsåret.",
-    "version": "Indberetningens version; staging læser kun den aktive.",
-    "kilde_fil": "Filen rækken kom fra (relativt til kommunens årsmappe).",
-    "raekke": "Rækkenummeret i filen, som bidragyderen ser det (overskriften er række 1).",
-    "loaded_at": "Hvornår versionen blev indlæst.",
-}
 
 
 REFERENCE_DOCS = {
