@@ -4,15 +4,15 @@ from pipeline.readers.csv import (
     CHUNK,
     ReadError,
     read_csv,
+    scan,
     sniff_delimiter,
-    sniff_encoding,
     transcode_to_utf8,
 )
 
 
 def test_real_latin1_file_is_read_as_windows_1252(mem, tmp_path):
     path = real_file("municipalities", "dk_kommuner_regioner_latin1_iholas.csv")
-    assert sniff_encoding(path) == "cp1252"
+    assert scan(path).encoding == "cp1252"
     res = read_csv(mem, path, tmp_path)
     assert res.headers == ["Kommune", "Region"]
     rows = mem.execute(f"SELECT _row, c0, c1 FROM {res.table} ORDER BY _row").fetchall()
@@ -23,7 +23,7 @@ def test_real_latin1_file_is_read_as_windows_1252(mem, tmp_path):
 
 def test_real_eloverblik_export_bom_crlf_trailing_separator(mem, tmp_path):
     path = real_file("energy", "eloverblik_meterdata_hourly_2017_2019_household.csv")
-    assert sniff_encoding(path) == "utf-8-sig"
+    assert scan(path).encoding == "utf-8-sig"
     res = read_csv(mem, path, tmp_path)
     assert res.delimiter == ";"
     assert res.headers[:7] == [
@@ -53,7 +53,7 @@ def test_windows_1252_is_transcoded_in_chunks_including_euro(tmp_path):
     line = "navn;beløb\n" + "Ærø €;1.234,5\n" * (CHUNK // 5)
     src.write_bytes(line.encode("cp1252"))
     assert src.stat().st_size > 2 * CHUNK
-    assert sniff_encoding(src) == "cp1252"
+    assert scan(src).encoding == "cp1252"
     dst = tmp_path / "out.csv"
     transcode_to_utf8(src, dst, "cp1252")
     assert dst.read_text(encoding="utf-8") == line

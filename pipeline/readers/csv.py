@@ -31,32 +31,49 @@ class ReadResult:
     danish_text_numbers: bool = False  # text numbers follow Danish habits (`;` CSV, spreadsheet text cells)
 
 
-def sniff_encoding(path: Path) -> str:
-    """`utf-8-sig` (BOM), `utf-8` or `cp1252`. Reads the file once, in chunks."""
+@dataclass(frozen=True)
+class FileScan:
+    encoding: str  # utf-8-sig (BOM), utf-8 or cp1252
+    empty_lines: bool  # a wholly empty line (DuckDB drops those before numbering rows)
+
+
+def scan(path: Path) -> FileScan:
+    """One pass over the bytes, in chunks: the encoding and whether there is an empty line. Only a file that is
+    not UTF-8 is read a second time, to check that it is Windows-1252."""
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    utf8_ok, empty, prev = True, False, b""
     with open(path, "rb") as f:
-        head = f.read(3)
-        if head == codecs.BOM_UTF8:
-            return "utf-8-sig"
+        bom = f.read(3) == codecs.BOM_UTF8
         f.seek(0)
-        dec = codecs.getincrementaldecoder("utf-8")()
+        while chunk := f.read(CHUNK):
+            if not empty:
+                window = prev + chunk
+                empty = b"\n\n" in window or b"\n\r\n" in window
+                prev = chunk[-2:]
+            if utf8_ok and not bom:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8_ok = False
+    if bom:
+        return FileScan("utf-8-sig", empty)
+    if utf8_ok:
         try:
-            while chunk := f.read(CHUNK):
-                dec.decode(chunk)
-            dec.decode(b"", final=True)
-            return "utf-8"
+            utf8.decode(b"", final=True)
+            return FileScan("utf-8", empty)
         except UnicodeDecodeError:
             pass
-        f.seek(0)
-        dec = codecs.getincrementaldecoder("cp1252")()
+    cp1252 = codecs.getincrementaldecoder("cp1252")()
+    with open(path, "rb") as f:
         try:
             while chunk := f.read(CHUNK):
-                dec.decode(chunk)
+                cp1252.decode(chunk)
         except UnicodeDecodeError as e:
             raise ReadError(
                 "Filen kan ikke læses: den er hverken gyldig UTF-8 eller Windows-1252 "
                 f"(ukendt byte {e.object[e.start : e.start + 1].hex()}). Gem den som CSV UTF-8."
             ) from e
-        return "cp1252"
+    return FileScan("cp1252", empty)
 
 
 def first_line(path: Path, encoding: str) -> str:
@@ -88,18 +105,6 @@ def transcode_to_utf8(src: Path, dst: Path, encoding: str) -> None:
         fout.write(dec.decode(b"", final=True))
 
 
-def has_empty_lines(path: Path) -> bool:
-    """Does the file hold a wholly empty line (DuckDB drops those before numbering rows)?"""
-    prev = b""
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            window = prev + chunk
-            if b"\n\n" in window or b"\n\r\n" in window:
-                return True
-            prev = chunk[-2:]
-    return False
-
-
 def read_csv_by_records(con, path: Path, encoding: str, delimiter: str) -> ReadResult:
     """Python's csv module, for the rare file with empty lines: an empty line is a row in a spreadsheet, so
     the rows after it keep the numbers the contributor sees. (Per-row Python; such files are small.)"""
@@ -116,13 +121,14 @@ def read_csv(con, path: Path, tmp_dir: Path) -> ReadResult:
     """Load `path` into a new temporary DuckDB table of text columns. Raises ReadError (Danish)."""
     if path.stat().st_size == 0:
         raise ReadError("Filen er tom.")
-    encoding = sniff_encoding(path)
+    found = scan(path)
+    encoding = found.encoding
     header_line = first_line(path, encoding)
     if not header_line.strip():
         raise ReadError("Filen har ingen overskriftsrække i række 1.")
     delimiter = sniff_delimiter(header_line)
     headers = parse_header(header_line, delimiter)
-    if has_empty_lines(path):
+    if found.empty_lines:
         try:
             res = read_csv_by_records(con, path, encoding, delimiter)
         except csv.Error as e:
