@@ -1044,7 +1044,7 @@ class Validator:
             )
 
     def _outside_year(self, t: str, y: int) -> None:
-        start, end = f"TIMESTAMPTZ '{y}-01-01 00:00:00'", f"TIMESTAMPTZ '{y + 1}-01-01 00:00:00'"
+        start, end = _year_start(y), _year_start(y + 1)
         rows = self.con.execute(f"""
             WITH c AS ({self._candidates(t, "AND maaletype_r = 'forbrug'")})
             SELECT _fil, count(*), min(_row) FROM c
