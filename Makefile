@@ -2,6 +2,7 @@
 # on a fresh machine but Python 3.11.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+OLDEST_DUCKDB_CLIENT := 1.0.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
@@ -15,6 +16,8 @@ $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[platform,dev]"
+	# the oldest DuckDB client a release must open (tests/test_releases.py), kept apart from the venv
+	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/duckdb-1.0 duckdb==$(OLDEST_DUCKDB_CLIENT)
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -125,6 +125,202 @@ def cmd_generate(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    """Per municipality and year: each dataset of the newest version, its state and rows, and the active
+    version. Reads the status snapshot, never the live warehouse, so it answers while a load runs."""
+    from pipeline.locking import running_writer
+    from pipeline.status import read_snapshot
+
+    home = home_from_env(args.home)
+    pid = running_writer(home)
+    if pid:
+        print(f"En kørsel er i gang (proces {pid}); status nedenfor er fra før den.")
+    where, params = ("aar = ?", [args.aar]) if args.aar else ("TRUE", [])
+    rows = read_snapshot(home, where, params)
+    if not rows:
+        print("Ingen indberetninger er indlæst endnu.")
+        return 0
+    newest: dict[tuple, int] = {}
+    active: dict[tuple, int] = {}
+    for r in rows:
+        key = (r["kommunekode"], r["aar"])
+        newest[key] = max(newest.get(key, 0), r["version"])
+        if r["aktiv"]:
+            active[key] = r["version"]
+    print(
+        f"{'kommune':8} {'år':5} {'aktiv':>5} {'nyeste':>6} {'modtaget':17} {'datasæt':22} {'tilstand':17} "
+        f"{'modtaget':>9} {'accepteret':>10} {'afvist':>7} {'sprunget':>8}"
+    )
+    for r in rows:
+        key = (r["kommunekode"], r["aar"])
+        if r["version"] != newest[key]:
+            continue
+        tid = r["oprettet_tid"].strftime("%Y-%m-%d %H:%M")
+        act = str(active.get(key, "-")) + ("*" if r["fastlaast"] or _pinned(rows, key) else "")
+        if r["dataset"] is None:
+            print(f"{key[0]:8} {key[1]:<5} {act:>5} {r['version']:>6} {tid:17} {'-':22} {r['status']:17}")
+            continue
+        print(
+            f"{key[0]:8} {key[1]:<5} {act:>5} {r['version']:>6} {tid:17} {r['dataset']:22} "
+            f"{_dataset_state(r):17} {r['raekker_modtaget']:>9} {r['raekker_accepteret']:>10} "
+            f"{r['raekker_afvist']:>7} {r['raekker_sprunget_over']:>8}"
+        )
+    print("* fastlåst af stewarden (kkm2 unpin frigiver)")
+    return 0
+
+
+def _pinned(rows: list[dict], key: tuple) -> bool:
+    return any(r["fastlaast"] for r in rows if (r["kommunekode"], r["aar"]) == key)
+
+
+def _dataset_state(r: dict) -> str:
+    if r["status"] != "godkendt":
+        return r["status"]
+    if r["raekker_accepteret"] == 0 and r["raekker_afvist"] > 0:
+        return "afvist"
+    return "delvist_godkendt" if r["raekker_afvist"] > 0 else "godkendt"
+
+
+def cmd_versions(args) -> int:
+    """Every version of one submission, from the status snapshot."""
+    from pipeline.status import read_snapshot
+
+    home = home_from_env(args.home)
+    rows = read_snapshot(home, "kommunekode = ? AND aar = ?", [args.kommune, args.aar])
+    if not rows:
+        print(f"Ingen versioner af {args.kommune}/{args.aar}.")
+        return 1
+    print(
+        f"{'version':>7} {'modtaget':19} {'status':14} {'aktiv':6} {'datasæt':>7} {'accepteret':>10} {'afvist':>7}"
+    )
+    for v in sorted({r["version"] for r in rows}):
+        rs = [r for r in rows if r["version"] == v]
+        r0 = rs[0]
+        aktiv = ("ja" + (" (fastlåst)" if r0["fastlaast"] else "")) if r0["aktiv"] else ""
+        acc = sum(r["raekker_accepteret"] or 0 for r in rs)
+        rej = sum(r["raekker_afvist"] or 0 for r in rs)
+        n = sum(1 for r in rs if r["dataset"])
+        print(
+            f"{v:>7} {r0['oprettet_tid'].strftime('%Y-%m-%d %H:%M:%S'):19} {r0['status']:14} {aktiv:6} "
+            f"{n:>7} {acc:>10} {rej:>7}"
+        )
+    return 0
+
+
+def _steward_action(args, action) -> int:
+    from pipeline.locking import running_writer, writer_lock
+    from pipeline.status import StewardError, write_snapshot
+    from pipeline.warehouse import ensure_schema
+
+    home = home_from_env(args.home)
+    if not home.warehouse.exists():
+        print("Der er intet lager endnu (kør `kkm2 run` først).", file=sys.stderr)
+        return 2
+    if running_writer(home):
+        print("En kørsel er i gang; venter på, at den bliver færdig …", file=sys.stderr)
+    with writer_lock(home):
+        con = connect(home.warehouse, tmp_dir=home.tmp / "duckdb")
+        try:
+            ensure_schema(con)
+            message = action(con)
+            write_snapshot(con, home)
+        except StewardError as e:
+            print(str(e), file=sys.stderr)
+            return 1
+        finally:
+            con.close()
+    print(message)
+    print("Ændringen udgives ved næste byggeri (`kkm2 run`, eller automatisk når Dagster kører).")
+    return 0
+
+
+def cmd_pin(args) -> int:
+    from pipeline.status import pin
+
+    def action(con):
+        pin(con, args.kommune, args.aar, args.version, args.reason)
+        return f"{args.kommune}/{args.aar}: version {args.version} er nu aktiv (fastlåst)."
+
+    return _steward_action(args, action)
+
+
+def cmd_unpin(args) -> int:
+    from pipeline.status import unpin
+
+    def action(con):
+        v = unpin(con, args.kommune, args.aar, args.reason)
+        return (
+            f"{args.kommune}/{args.aar}: version {v} er ikke længere fastlåst; den nyeste godkendte er aktiv."
+        )
+
+    return _steward_action(args, action)
+
+
+def cmd_releases(args) -> int:
+    from pipeline.releases import list_releases
+
+    home = home_from_env(args.home)
+    rows = list_releases(home)
+    if not rows:
+        print("Ingen udgivelser endnu.")
+        return 0
+    print(f"{'udgivelse':22} {'bygget (UTC)':20} {'rækker':>9} {'kommuner':>8} {'modelsæt':16} officiel")
+    for r in rows:
+        mark = "* " if r["aktuel"] else "  "
+        print(
+            f"{mark}{r['release_id']:20} {(r['build_time'] or '')[:19]:20} {r['rows']:>9} {r['kommuner']:>8} "
+            f"{r['modelsaet'] or '-':16} {r['officiel'] or ''}"
+        )
+    print("* den aktuelle udgivelse (current)")
+    return 0
+
+
+def cmd_release_freeze(args) -> int:
+    from pipeline.releases import ReleaseError, freeze
+    from pipeline.status import who
+
+    home = home_from_env(args.home)
+    try:
+        freeze(home, args.release_id, args.name, who())
+    except ReleaseError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    print(f"Udgivelsen {args.release_id} er nu den officielle udgivelse '{args.name}' og bevares.")
+    return 0
+
+
+def cmd_sql(args) -> int:
+    """SQL on a release (read-only; the current one unless --release)."""
+    import csv
+
+    import duckdb
+
+    from pipeline.releases import ReleaseError, open_release, resolve
+
+    home = home_from_env(args.home)
+    try:
+        con = open_release(resolve(home, args.release))
+    except ReleaseError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    try:
+        rel = con.sql(args.query)
+        if rel is None:
+            return 0
+        if args.csv:
+            w = csv.writer(sys.stdout, lineterminator="\n")
+            w.writerow(rel.columns)
+            w.writerows(rel.fetchall())
+        else:
+            rel.show(max_rows=args.max_rows, max_width=10_000)
+    except duckdb.Error as e:
+        print(f"SQL-fejl: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -146,6 +342,45 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     t.add_argument("--out", default=".", help="mappe (standard: den aktuelle)")
     t.set_defaults(func=cmd_template)
+    st = sub.add_parser("status", help="hver kommunes indberetninger: datasæt, tilstand og rækker")
+    _home_arg(st)
+    st.add_argument("--aar", type=int, help="kun dette år")
+    st.set_defaults(func=cmd_status)
+    vs = sub.add_parser("versions", help="en indberetnings versioner")
+    _home_arg(vs)
+    vs.add_argument("kommune")
+    vs.add_argument("aar", type=int)
+    vs.set_defaults(func=cmd_versions)
+    pn = sub.add_parser("pin", help="gør en arkiveret version aktiv, til den frigives")
+    _home_arg(pn)
+    pn.add_argument("kommune")
+    pn.add_argument("aar", type=int)
+    pn.add_argument("version", type=int)
+    pn.add_argument("--reason", help="hvorfor (gemmes med hvem og hvornår)")
+    pn.set_defaults(func=cmd_pin)
+    up = sub.add_parser("unpin", help="frigiv en fastlåst indberetning")
+    _home_arg(up)
+    up.add_argument("kommune")
+    up.add_argument("aar", type=int)
+    up.add_argument("--reason", help="hvorfor")
+    up.set_defaults(func=cmd_unpin)
+    rl = sub.add_parser("releases", help="list udgivelserne")
+    _home_arg(rl)
+    rl.set_defaults(func=cmd_releases)
+    re_ = sub.add_parser("release", help="gør noget ved en udgivelse")
+    re_sub = re_.add_subparsers(dest="release_cmd", required=True)
+    fr = re_sub.add_parser("freeze", help="frys en udgivelse som årets officielle")
+    _home_arg(fr)
+    fr.add_argument("release_id")
+    fr.add_argument("--name", required=True, help='navnet, fx "2024"')
+    fr.set_defaults(func=cmd_release_freeze)
+    q = sub.add_parser("sql", help="SQL mod den aktuelle udgivelse (skrivebeskyttet)")
+    _home_arg(q)
+    q.add_argument("query")
+    q.add_argument("--csv", action="store_true", help="CSV i stedet for en tabel")
+    q.add_argument("--release", help="en udgivelses id eller officielle navn (standard: den aktuelle)")
+    q.add_argument("--max-rows", type=int, default=1000)
+    q.set_defaults(func=cmd_sql)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten")
     g.set_defaults(func=cmd_generate)
     return p

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +30,25 @@ class Submission:
     aar: int
     files: list[SubmissionFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # Danish, submission-level errors
+    klar: bool = False  # a `.klar` marker: the contributor says the folder is complete as it is
+
+
+READY_MARKER = ".klar"
+# When more than this share of a submission's files vanish at once (an unmounted share, a mistaken move),
+# nothing is removed until the contributor confirms the folder with a `.klar` marker.
+MASS_REMOVAL_SHARE = 0.5
+
+
+def mass_removal(previous: list[str], current: list[str], klar: bool) -> str | None:
+    """The Danish message when most of a submission's files vanished at once, else None."""
+    removed = set(previous) - set(current)
+    if klar or len(previous) < 2 or len(removed) <= MASS_REMOVAL_SHARE * len(previous):
+        return None
+    return (
+        f"{len(removed)} af {len(previous)} filer er forsvundet på én gang ({', '.join(sorted(removed)[:5])}"
+        f"{' …' if len(removed) > 5 else ''}). Intet er fjernet; er det meningen, så læg en tom fil "
+        f"'{READY_MARKER}' i mappen."
+    )
 
 
 @dataclass
@@ -63,6 +84,7 @@ def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[Lan
                 )
                 continue
             sub = subs.setdefault((k, int(ydir.name)), Submission(k, int(ydir.name)))
+            sub.klar = sub.klar or (ydir / READY_MARKER).exists()
             for f in sorted(ydir.rglob("*")):
                 if f.is_file() and not f.name.startswith(".") and not f.name.startswith("~$"):
                     sf = SubmissionFile(f, f.relative_to(ydir).as_posix())
@@ -108,9 +130,10 @@ class IngestResult:
     kommunekode: str
     aar: int
     version: int | None
-    status: str  # godkendt | holdt_tilbage | uaendret
+    status: str  # godkendt | holdt_tilbage | uaendret | vagt (mass removal: nothing done)
     counts: dict = field(default_factory=dict)
     gx: dict = field(default_factory=dict)
+    besked: str | None = None
 
 
 def ingest_submission(
@@ -145,13 +168,17 @@ def ingest_submission(
         ]
     )
     last = con.execute(
-        "SELECT version, fingeraftryk FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
+        "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
         "ORDER BY version DESC LIMIT 1",
         [sub.kommunekode, sub.aar],
     ).fetchall()
     last = last[0] if last else None
     if last and last[1] == fp:
         return IngestResult(sub.kommunekode, sub.aar, last[0], "uaendret")
+    if last and (
+        guard := mass_removal([e["fil"] for e in json.loads(last[2])], [e["fil"] for e in entries], sub.klar)
+    ):
+        return IngestResult(sub.kommunekode, sub.aar, last[0], "vagt", besked=guard)
     version = (last[0] + 1) if last else 1
     # Validate the archived bytes: what was checked is exactly what was kept.
     archived = [SubmissionFile(home.root / e["arkiv"], e["fil"]) for e in entries]
@@ -168,6 +195,14 @@ def ingest_submission(
     return IngestResult(
         sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
     )
+
+
+def _fault_point() -> None:
+    """Fault injection for the crash tests: with KKM2_FAULT_PAUSE_FILE set, the load stops in the middle of
+    its transaction (rows written, nothing committed), touches that file and waits to be killed."""
+    if pause := os.environ.get("KKM2_FAULT_PAUSE_FILE"):
+        Path(pause).touch()
+        time.sleep(3600)
 
 
 def _write_version(
@@ -197,6 +232,7 @@ def _write_version(
                 f"FROM rej_{ds}",
                 [k, y, version, ds],
             )
+            _fault_point()
             c = result.counts[ds]
             con.execute(
                 "INSERT INTO audit.submission_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,10 +1,15 @@
-"""Publishing a release: `releases/<release_id>/` with `exports/<table>.parquet` per published table,
-a read-only `warehouse.duckdb` copy and `_manifest.json`; then `current` is switched atomically.
-
-A release is written into a temporary folder and renamed into place, so a reader never sees half of one."""
+"""Publishing a release: `releases/<release_id>/` holds
+  exports/<table>.parquet        the national (municipality-level) tables, one file each
+  kommuner/<kode>/               that municipality's building-level tables and its feedback
+  offentlig/                     group statistics with n >= 3 only, for open publication
+  warehouse.duckdb               every published table with Danish comments, for SQL (DuckDB 1.0+ can open it)
+  docs/index.html, _manifest.json
+then `current` is switched atomically. A release is written into a temporary folder and renamed into place,
+so a reader never sees half of one; it is never changed afterwards."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import os
@@ -12,25 +17,44 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import __version__
-from pipeline.feedback import write_feedback
-from pipeline.settings import Home, connect
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-PUBLISHED_TABLES: tuple[str, ...] = (
+from pipeline import __version__
+from pipeline.contract.datasets import CONTRACT_VERSION
+from pipeline.feedback import write_feedback
+from pipeline.settings import SEEDS_DIR, TIME_ZONE, Home, connect
+
+# Who gets what (ARCHITECTURE.md, principle 9). Participating municipalities see each other's
+# municipality-level figures by name: exports/. Building-level tables go to each municipality's own folder:
+# kommuner/<kode>/. The public gets group statistics with n >= 3 only: offentlig/. The release's
+# warehouse.duckdb holds every table (for KL's analysts and the operating team).
+NATIONAL_TABLES: tuple[str, ...] = (
     "dim_kommune",
     "dim_kommune_aar",
     "dim_noegletal",
-    "dim_bygning",
-    "fct_forbrug_maaned",
-    "mart_noegletal_bygning",
     "mart_noegletal_kommune",
     "mart_benchmark",
     "mart_kommune_sammenligning",
     "mart_indberetning_status",
 )
+BUILDING_TABLES: tuple[str, ...] = ("dim_bygning", "fct_forbrug_maaned", "mart_noegletal_bygning")
+PUBLISHED_TABLES: tuple[str, ...] = NATIONAL_TABLES + BUILDING_TABLES
+# Open publication: suppressed groups are left out, and min/max too (each is one municipality's value).
+PUBLIC_TABLES: dict[str, str] = {
+    "benchmark": "SELECT * EXCLUDE (undertrykt, min, max) FROM rel.main.mart_benchmark WHERE NOT undertrykt",
+    "noegletal": "SELECT * FROM rel.main.dim_noegletal",
+}
 # DuckDB 2.x files cannot be opened by 1.x clients (DBeaver, ODBC, Power BI) unless written in an
-# older storage version.
+# older storage version. v1.0.0 is read by DuckDB 1.0 and newer.
 RELEASE_STORAGE_VERSION = "v1.0.0"
+ROW_GROUP_ROWS = 100_000
+METADATA_COLUMNS = {
+    "release_id": "Udgivelsen, rækken kom fra.",
+    "kkm2_version": "Versionen af kkm2-koden, der beregnede rækken.",
+    "modelsaet": "Id for de beregningsmodeller (seeds med model_version), rækken bygger på; "
+    "se _manifest.json → modelsaet.",
+}
 
 
 def new_release_id(now: datetime | None = None) -> str:
@@ -38,17 +62,84 @@ def new_release_id(now: datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
 
 
+def model_set() -> dict:
+    """The model versions every figure of this code rests on: each seed's distinct model_version values,
+    and a short id over them that is stamped on every published row."""
+    models = {}
+    for path in sorted(SEEDS_DIR.glob("*.csv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            versions = sorted({r["model_version"] for r in csv.DictReader(f) if r.get("model_version")})
+        if versions:
+            models[path.stem] = versions
+    ident = "m-" + hashlib.sha256(json.dumps(models, sort_keys=True).encode()).hexdigest()[:12]
+    return {"id": ident, "modeller": models}
+
+
+def release_select(con, table: str, release_id: str, models_id: str) -> str:
+    """The published form of a mart: BI-friendly types (timestamps as Danish local time without zone) and
+    the release metadata on every row."""
+    cols = []
+    for name, dtype in con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'wh' "
+        "AND schema_name = 'marts' AND table_name = ? ORDER BY column_index",
+        [table],
+    ).fetchall():
+        if dtype == "TIMESTAMP WITH TIME ZONE":
+            cols.append(f'timezone(\'{TIME_ZONE}\', "{name}") AS "{name}"')
+        else:
+            cols.append(f'"{name}"')
+    return (
+        f"SELECT {', '.join(cols)}, '{release_id}' AS release_id, '{__version__}' AS kkm2_version, "
+        f"'{models_id}' AS modelsaet FROM wh.marts.{table}"
+    )
+
+
+def write_parquet(con, sql: str, out: Path, descriptions: dict[str, str], table_doc: str | None) -> int:
+    """Stream a query into one Parquet file: zstd, row groups of ~100k rows, each column's Danish description
+    in the field metadata (Power BI, Tableau, pyarrow and polars show or keep it). Bounded memory."""
+    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_ROWS)
+    fields = [
+        f.with_metadata({"description": descriptions[f.name]}) if descriptions.get(f.name) else f
+        for f in reader.schema
+    ]
+    meta = {"description": table_doc} if table_doc else {}
+    schema = pa.schema(fields, metadata=meta)
+    rows, pending, pending_rows = 0, [], 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.Table.from_batches(pending).cast(schema), row_group_size=ROW_GROUP_ROWS)
+                rows += pending_rows
+                pending, pending_rows = [], 0
+        if pending or rows == 0:
+            writer.write_table(
+                pa.Table.from_batches(pending, schema=reader.schema).cast(schema),
+                row_group_size=ROW_GROUP_ROWS,
+            )
+            rows += pending_rows
+    return rows
+
+
 def publish_release(home: Home, release_id: str | None = None) -> Path:
     release_id = release_id or new_release_id()
     final = home.releases / release_id
     tmp = home.releases / f".{release_id}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "exports").mkdir(parents=True)
+    for folder in ("exports", "kommuner", "offentlig"):
+        (tmp / folder).mkdir(parents=True)
+    models = model_set()
     manifest = {
         "release_id": release_id,
         "code_version": __version__,
+        "contract_version": CONTRACT_VERSION,
         "build_time": datetime.now(UTC).isoformat(),
+        "storage_version": RELEASE_STORAGE_VERSION,
+        "modelsaet": models,
         "tables": {},
+        "kommuner": {},
+        "offentlig": {},
     }
     con = connect(tmp_dir=home.tmp / "duckdb")
     try:
@@ -56,32 +147,64 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         con.execute(
             f"ATTACH '{tmp / 'warehouse.duckdb'}' AS rel (STORAGE_VERSION '{RELEASE_STORAGE_VERSION}')"
         )
+        docs = {}
         for table in PUBLISHED_TABLES:
-            src = f"(SELECT *, '{release_id}' AS release_id FROM wh.marts.{table})"
-            con.execute(f"CREATE TABLE rel.main.{table} AS SELECT * FROM {src}")
-            out = tmp / "exports" / f"{table}.parquet"
             con.execute(
-                f"COPY rel.main.{table} TO '{out}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 100000)"
+                f"CREATE TABLE rel.main.{table} AS {release_select(con, table, release_id, models['id'])}"
             )
-            _copy_comments(con, table)
+            docs[table] = _copy_comments(con, table)
             schema = con.execute(f"DESCRIBE rel.main.{table}").fetchall()
-            rows = con.execute(f"SELECT count(*) FROM rel.main.{table}").fetchall()[0][0]
-            manifest["tables"][table] = {
-                "rows": rows,
+            entry = {
+                "description": docs[table][0],
+                "rows": con.execute(f"SELECT count(*) FROM rel.main.{table}").fetchall()[0][0],
                 "schema_hash": hashlib.sha256(
                     json.dumps([(c[0], c[1]) for c in schema]).encode()
                 ).hexdigest(),
-                "columns": [{"name": c[0], "type": c[1]} for c in schema],
+                "columns": [
+                    {"name": c[0], "type": c[1], "description": docs[table][1].get(c[0])} for c in schema
+                ],
             }
+            if table in NATIONAL_TABLES:
+                out = tmp / "exports" / f"{table}.parquet"
+                write_parquet(con, f"SELECT * FROM rel.main.{table}", out, docs[table][1], docs[table][0])
+                entry["file"] = out.relative_to(tmp).as_posix()
+            else:
+                entry["file"] = None  # per municipality: kommuner/<kode>/<table>.parquet
+            manifest["tables"][table] = entry
+        kommuner = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT kommunekode FROM rel.main.dim_bygning ORDER BY 1"
+            ).fetchall()
+        ]
+        for k in kommuner:
+            folder = tmp / "kommuner" / k
+            folder.mkdir(parents=True, exist_ok=True)
+            manifest["kommuner"][k] = {}
+            for table in BUILDING_TABLES:
+                out = folder / f"{table}.parquet"
+                n = write_parquet(
+                    con,
+                    f"SELECT * FROM rel.main.{table} WHERE kommunekode = '{k}'",
+                    out,
+                    docs[table][1],
+                    docs[table][0],
+                )
+                manifest["kommuner"][k][table] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
+        for name, sql in PUBLIC_TABLES.items():
+            out = tmp / "offentlig" / f"{name}.parquet"
+            source = sql.split("FROM rel.main.")[1].split()[0]
+            n = write_parquet(con, sql, out, docs[source][1], docs[source][0])
+            manifest["offentlig"][name] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
         con.execute("DETACH rel")
         # each municipality's own feedback, in its own folder (never a shared page)
         write_feedback(con, tmp / "kommuner")
     finally:
         con.close()
-    docs = home.tmp / "dbt_docs" / "static_index.html"
-    if docs.exists():
+    docs_html = home.tmp / "dbt_docs" / "static_index.html"
+    if docs_html.exists():
         (tmp / "docs").mkdir()
-        shutil.copyfile(docs, tmp / "docs" / "index.html")
+        shutil.copyfile(docs_html, tmp / "docs" / "index.html")
         manifest["docs"] = "docs/index.html"
     (tmp / "warehouse.duckdb").chmod(0o444)
     (tmp / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
@@ -90,21 +213,26 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
     return final
 
 
-def _copy_comments(con, table: str) -> None:
-    """The Danish table and column descriptions (dbt persist_docs) follow the table into the release."""
+def _copy_comments(con, table: str) -> tuple[str | None, dict[str, str]]:
+    """The Danish table and column descriptions (dbt persist_docs) follow the table into the release.
+    Returns them (table description, {column: description}) for the Parquet metadata."""
     [(comment,)] = con.execute(
         "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'marts' AND table_name = ?",
         [table],
     ).fetchall() or [(None,)]
     if comment:
         con.execute(f"COMMENT ON TABLE rel.main.{table} IS {_lit(comment)}")
-    for col, text in con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'marts' "
-        "AND table_name = ? AND comment IS NOT NULL",
-        [table],
-    ).fetchall():
+    columns = dict(
+        con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'marts' "
+            "AND table_name = ? AND comment IS NOT NULL",
+            [table],
+        ).fetchall()
+    )
+    columns.update(METADATA_COLUMNS)
+    for col, text in columns.items():
         con.execute(f'COMMENT ON COLUMN rel.main.{table}."{col}" IS {_lit(text)}')
-    con.execute(f"COMMENT ON COLUMN rel.main.{table}.release_id IS 'Udgivelsen, rækken kom fra.'")
+    return comment, columns
 
 
 def _lit(text: str) -> str:

@@ -5,12 +5,12 @@ lock file in the home folder (DuckDB allows one writing process)."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-from contextlib import contextmanager
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.locking import writer_lock
 from pipeline.settings import Home, activate, connect
 
 
@@ -27,18 +27,24 @@ class RunReport:
         return self.build_ok and all(self.ingest_ok.values())
 
 
-@contextmanager
-def writer_lock(home: Home):
-    """One writer at a time: a second `kkm2 run` waits here until the first is done."""
-    home.root.mkdir(parents=True, exist_ok=True)
-    with open(home.root / ".writer.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            f.write(str(os.getpid()))
-            f.flush()
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+PID_TAG = "kkm2/pid"
+
+
+def recover_dead_runs(instance) -> list[str]:
+    """Runs a killed `kkm2 run` left behind as started: mark them failed and free their pool slots, or the
+    next run would wait for the writer slot forever. Called with the writer lock held, so no other `kkm2 run`
+    is alive in this home; runs launched by the Dagster daemon (without the tag) are its run monitor's job."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    active = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.NOT_STARTED]
+    recovered = []
+    for run in instance.get_runs(filters=RunsFilter(statuses=active)):
+        pid = run.tags.get(PID_TAG)
+        if pid and pid != str(os.getpid()):
+            instance.report_run_failed(run, message=f"Processen {pid} stoppede midt i kørslen; ryddet op.")
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            recovered.append(run.run_id)
+    return recovered
 
 
 def run(home: Home, reverse: bool = False) -> RunReport:
@@ -57,6 +63,9 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         from pipeline.ingest import discover
 
         instance = DagsterInstance.get()
+        for run_id in recover_dead_runs(instance):
+            print(f"Ryddet op efter en afbrudt kørsel: {run_id}", file=sys.stderr)
+        tags = {PID_TAG: str(os.getpid())}
         quiet = {
             "loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}
         }
@@ -66,11 +75,14 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         ingest = defs.resolve_job_def("ingest")
         for k in sorted({k for k, _ in subs}, reverse=reverse):
             res = ingest.execute_in_process(
-                partition_key=k, instance=instance, raise_on_error=False, run_config=quiet
+                partition_key=k, instance=instance, raise_on_error=False, run_config=quiet, tags=tags
             )
             report.ingest_ok[k] = res.success
+            for ev in res.get_asset_materialization_events()[:1]:
+                guard = ev.materialization.metadata.get("vagt")
+                report.landing_problems += list(guard.value) if guard else []
         build = defs.resolve_job_def("build")
-        res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet)
+        res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags=tags)
         report.build_ok = res.success
         if res.success and home.current.exists():
             report.release = home.current.resolve()

@@ -74,11 +74,35 @@ CREATE TABLE IF NOT EXISTS audit.rejected_rows (
     vaerdier VARCHAR NOT NULL,          -- JSON of the row's original values
     aarsager VARCHAR NOT NULL           -- the Danish reasons
 );
--- The version each submission uses: the newest that passed its gates.
+-- The steward's hand: a pinned version is active until unpinned (kkm2 pin / unpin); every steward action
+-- (pin, unpin, accept) is logged with who, when and why.
+CREATE TABLE IF NOT EXISTS audit.pins (
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    bruger VARCHAR NOT NULL,
+    tid TIMESTAMPTZ NOT NULL,
+    begrundelse VARCHAR,
+    PRIMARY KEY (kommunekode, aar)
+);
+CREATE TABLE IF NOT EXISTS audit.steward_log (
+    handling VARCHAR NOT NULL,          -- fastlaas | frigiv | accepter
+    kommunekode VARCHAR NOT NULL,
+    aar INTEGER NOT NULL,
+    version INTEGER,
+    bruger VARCHAR NOT NULL,
+    tid TIMESTAMPTZ NOT NULL,
+    begrundelse VARCHAR
+);
+-- The version each submission uses: the pinned one, else the newest that passed its gates.
 CREATE OR REPLACE VIEW audit.active_submissions AS
-SELECT kommunekode, aar, max(version) AS version
-FROM audit.submissions WHERE status = 'godkendt'
-GROUP BY kommunekode, aar;
+SELECT kommunekode, aar, version FROM audit.pins
+UNION ALL
+SELECT s.kommunekode, s.aar, max(s.version) AS version
+FROM audit.submissions s
+WHERE s.status = 'godkendt'
+  AND NOT EXISTS (SELECT 1 FROM audit.pins p WHERE p.kommunekode = s.kommunekode AND p.aar = s.aar)
+GROUP BY s.kommunekode, s.aar;
 """
 
 

@@ -87,6 +87,10 @@ def test_malformed_input_never_crashes_and_is_always_answered(home, files, also_
     for folder in ("0101", "101"):
         shutil.rmtree(home.landing / folder, ignore_errors=True)
     sub_dir = home.landing / "0101" / "2024"
+    # every example replaces the whole folder on purpose: the marker confirms it, so the mass-removal guard
+    # (tested in test_ingest_guard.py) does not hold the example back
+    sub_dir.mkdir(parents=True)
+    (sub_dir / ".klar").touch()
     written = {}
     for name, content in files:
         path = sub_dir / name

@@ -68,25 +68,26 @@ def _manifest_path():
     pool=DUCKDB_WRITER_POOL,
 )
 def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
-    fingerprint = project_fingerprint()
-    with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
-        ensure_schema(con)
-        con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
-        built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
-    # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
-    # never depend on which code built which partition.
-    args = ["build"] if fingerprint in built else ["build", "--full-refresh"]
-    # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
-    runs = kkm2.home.tmp / "dbt"
-    shutil.rmtree(runs, ignore_errors=True)
-    yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
-    # Static, self-contained docs for the release (opened from disk, no server).
-    docs = kkm2.home.tmp / "dbt_docs"
-    shutil.rmtree(docs, ignore_errors=True)
-    dbt.cli(["docs", "generate", "--static"], target_path=docs, raise_on_error=True).wait()
-    with kkm2.warehouse() as con:
-        con.execute("DELETE FROM audit.dbt_state")
-        con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
+    with kkm2.writer():  # dbt's subprocess writes the warehouse: no other writer meanwhile
+        fingerprint = project_fingerprint()
+        with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
+            ensure_schema(con)
+            con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
+            built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
+        # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
+        # never depend on which code built which partition.
+        args = ["build"] if fingerprint in built else ["build", "--full-refresh"]
+        # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
+        runs = kkm2.home.tmp / "dbt"
+        shutil.rmtree(runs, ignore_errors=True)
+        yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+        # Static, self-contained docs for the release (opened from disk, no server).
+        docs = kkm2.home.tmp / "dbt_docs"
+        shutil.rmtree(docs, ignore_errors=True)
+        dbt.cli(["--quiet", "docs", "generate", "--static"], target_path=docs, raise_on_error=True).wait()
+        with kkm2.warehouse() as con:
+            con.execute("DELETE FROM audit.dbt_state")
+            con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
 
 
 def project_fingerprint() -> str:

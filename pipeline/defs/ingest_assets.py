@@ -8,6 +8,7 @@ from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.ingest import discover, ingest_submission
+from pipeline.status import write_snapshot
 
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in DATASETS}
 GX_CHECK = "gx_accepterede_raekker"
@@ -54,7 +55,11 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
         for sub in submissions_for(kkm2.home.landing, k):
             r = ingest_submission(con, kkm2.home, sub, profiles)
             context.log.info(f"{k}/{sub.aar}: version {r.version} {r.status}")
+            if r.besked:
+                context.log.warning(f"{k}/{sub.aar}: {r.besked}")
             results.append(r)
+        write_snapshot(con, kkm2.home)
+    guarded = [f"{k}/{r.aar}: {r.besked}" for r in results if r.status == "vagt"]
     for name, key in RAW_KEYS.items():
         loaded = [r for r in results if r.counts]
         yield dg.MaterializeResult(
@@ -67,6 +72,7 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
                     ]
                 ),
                 "raekker_accepteret": sum(r.counts[name]["raekker_accepteret"] for r in loaded),
+                "vagt": dg.MetadataValue.json(guarded),
             },
         )
         failures = [

@@ -15,6 +15,7 @@ from pipeline.publish import PUBLISHED_TABLES, publish_release
     "derefter peger `current` på den.",
 )
 def release(context: dg.AssetExecutionContext, kkm2: Kkm2Home) -> dg.MaterializeResult:
-    path = publish_release(kkm2.home)
+    with kkm2.writer():  # reads the live warehouse: no writer may change it meanwhile
+        path = publish_release(kkm2.home)
     context.log.info(f"Udgivelse: {path}")
     return dg.MaterializeResult(metadata={"sti": str(path), "release_id": path.name})

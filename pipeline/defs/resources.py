@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import dagster as dg
 
+from pipeline.locking import writer_lock
 from pipeline.settings import Home, connect, home_from_env
 
 DUCKDB_WRITER_POOL = "duckdb_writer"  # one pool, one slot (dagster_home/dagster.yaml): one writer
@@ -22,8 +23,14 @@ class Kkm2Home(dg.ConfigurableResource):
 
     @contextmanager
     def warehouse(self, read_only: bool = False):
-        con = connect(self.home.warehouse, read_only=read_only, tmp_dir=self.home.tmp / "duckdb")
-        try:
-            yield con
-        finally:
-            con.close()
+        """The live warehouse. Writers hold the home's writer lock while the connection is open."""
+        with writer_lock(self.home) if not read_only else nullcontext():
+            con = connect(self.home.warehouse, read_only=read_only, tmp_dir=self.home.tmp / "duckdb")
+            try:
+                yield con
+            finally:
+                con.close()
+
+    def writer(self):
+        """Hold the writer lock across several steps (dbt's subprocess writes too)."""
+        return writer_lock(self.home)

@@ -85,8 +85,10 @@ def _gx():
     os.environ.setdefault("TQDM_DISABLE", "1")  # GX's metric progress bars
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     asset = ctx.data_sources.add_pandas("kkm2").add_dataframe_asset("accepted_rows")
     return gx, asset.add_batch_definition_whole_dataframe("whole")
 

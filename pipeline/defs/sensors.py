@@ -1,0 +1,77 @@
+"""Sensors: the landing folder (→ ingestion per municipality) and new data or reference data (→ a build)."""
+
+import time
+
+import dagster as dg
+
+from pipeline.defs.jobs import build_job, ingest_job
+from pipeline.defs.resources import Kkm2Home
+from pipeline.landing import WatchState, folder_fingerprint, scan
+from pipeline.status import versions_fingerprint
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Ser efter nye, ændrede og fjernede filer i landing/. En indberetning indlæses, når dens "
+    "filer har været uændrede i KKM2_SETTLE_SECONDS (standard 120 s), eller straks når mappen har en "
+    "'.klar'-fil. Forsvinder de fleste filer på én gang, fjernes intet, og stewarden får besked.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg.SensorResult:
+    home = kkm2.home
+    result = scan(
+        home.landing,
+        WatchState.from_cursor(context.cursor),
+        time.time(),
+        extra=folder_fingerprint(home.reference / "profiler"),
+    )
+    for m in result.messages:
+        context.log.warning(m)
+    waiting = [f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kind == "venter"]
+    requests = [
+        dg.RunRequest(
+            run_key=run_key,
+            partition_key=k,
+            tags={
+                "kkm2/indberetninger": ",".join(f"{d.aar}" for d in result.decisions if d.kommunekode == k)
+            },
+        )
+        for k, run_key in result.requests
+    ]
+    skip = None
+    if not requests:
+        skip = "; ".join(result.messages) or (
+            f"Venter på, at filerne falder til ro: {', '.join(waiting)}"
+            if waiting
+            else "Intet nyt i landing/."
+        )
+    return dg.SensorResult(run_requests=requests, cursor=result.state.to_cursor(), skip_reason=skip)
+
+
+ACTIVE_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+]
+
+
+@dg.sensor(
+    job=build_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Bygger og udgiver, når indlæsningen har givet nye versioner (eller stewarden har fastlåst "
+    "eller accepteret en), og når referencedata i reference/ ændres — først når ingen indlæsning kører.",
+)
+def build_on_new_data(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg.SensorResult:
+    home = kkm2.home
+    fp = f"{versions_fingerprint(home)[:16]}-{folder_fingerprint(home.reference)[:16]}"
+    if fp == context.cursor:
+        return dg.SensorResult(skip_reason="Ingen nye versioner eller referencedata siden sidste byggeri.")
+    busy = context.instance.get_runs(
+        filters=dg.RunsFilter(job_name=ingest_job.name, statuses=ACTIVE_RUN_STATUSES), limit=1
+    )
+    if busy:
+        return dg.SensorResult(skip_reason="Venter: en indlæsning kører stadig.")
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"build-{fp}")], cursor=fp)

@@ -1,0 +1,92 @@
+"""The releases of a home folder: listing them, freezing one as a year's official release, and reading the
+current one with SQL. Releases are immutable; a freeze is recorded beside them, never inside one."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.settings import DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, TIME_ZONE, Home
+
+OFFICIAL = "officielle.json"
+
+
+class ReleaseError(Exception):
+    """A Danish message: the request was refused and nothing changed."""
+
+
+def list_releases(home: Home) -> list[dict]:
+    """Every complete release, oldest first, with its manifest summary, official name and current flag."""
+    current = home.current.resolve().name if home.current.exists() else None
+    official = {v["release_id"]: name for name, v in read_official(home).items()}
+    out = []
+    if not home.releases.exists():
+        return out
+    for folder in sorted(home.releases.iterdir()):
+        manifest = folder / "_manifest.json"
+        if folder.name.startswith(".") or not manifest.exists():
+            continue  # a release being written, or not a release
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+        out.append(
+            {
+                "release_id": folder.name,
+                "build_time": m.get("build_time"),
+                "code_version": m.get("code_version"),
+                "modelsaet": (m.get("modelsaet") or {}).get("id"),
+                "rows": sum(t["rows"] for t in m["tables"].values()),
+                "kommuner": len(m.get("kommuner", {})),
+                "officiel": official.get(folder.name),
+                "aktuel": folder.name == current,
+            }
+        )
+    return out
+
+
+def read_official(home: Home) -> dict:
+    p = home.releases / OFFICIAL
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def freeze(home: Home, release_id: str, name: str, user: str) -> dict:
+    """Record `release_id` as the official release `name` (e.g. "2024"). A name is given once."""
+    if not (home.releases / release_id / "_manifest.json").exists():
+        raise ReleaseError(f"Udgivelsen {release_id} findes ikke (se `kkm2 releases`).")
+    official = read_official(home)
+    if name in official and official[name]["release_id"] != release_id:
+        raise ReleaseError(
+            f"'{name}' er allerede den officielle udgivelse {official[name]['release_id']}; vælg et andet navn."
+        )
+    official[name] = {"release_id": release_id, "frosset_af": user, "tid": datetime.now(UTC).isoformat()}
+    tmp = home.releases / f".{OFFICIAL}.{os.getpid()}"
+    tmp.write_text(json.dumps(official, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, home.releases / OFFICIAL)
+    return official[name]
+
+
+def resolve(home: Home, release: str | None) -> Path:
+    """A release folder: the current one, an id, or an official name."""
+    if not release:
+        if not home.current.exists():
+            raise ReleaseError("Der er ingen aktuel udgivelse endnu (kør `kkm2 run`).")
+        return home.current.resolve()
+    official = read_official(home)
+    rid = official[release]["release_id"] if release in official else release
+    folder = home.releases / rid
+    if not (folder / "_manifest.json").exists():
+        raise ReleaseError(f"Udgivelsen {release} findes ikke (se `kkm2 releases`).")
+    return folder
+
+
+def open_release(folder: Path):
+    """A read-only SQL connection to a release: no writes, no files read or written outside it."""
+    import duckdb
+
+    con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
+    con.execute(f"SET TimeZone = '{TIME_ZONE}'")
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    con.execute(f"SET threads = {DUCKDB_THREADS}")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
