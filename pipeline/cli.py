@@ -321,6 +321,16 @@ def cmd_sql(args) -> int:
     return 0
 
 
+def cmd_accept(args) -> int:
+    from pipeline.status import accept
+
+    def action(con):
+        v = accept(con, args.kommune, args.aar, args.reason)
+        return f"{args.kommune}/{args.aar}: version {v} er godkendt af stewarden og er nu aktiv."
+
+    return _steward_action(args, action)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -381,6 +391,12 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--release", help="en udgivelses id eller officielle navn (standard: den aktuelle)")
     q.add_argument("--max-rows", type=int, default=1000)
     q.set_defaults(func=cmd_sql)
+    ac = sub.add_parser("accept", help="godkend en version, der venter på stewarden (gate 2)")
+    _home_arg(ac)
+    ac.add_argument("kommune")
+    ac.add_argument("aar", type=int)
+    ac.add_argument("--reason", required=True, help="hvorfor (gemmes med hvem og hvornår)")
+    ac.set_defaults(func=cmd_accept)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten")
     g.set_defaults(func=cmd_generate)
     return p

@@ -92,6 +92,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "raekker_sprunget_over": ("bigint", "Rækker sprunget over (fx Eloverbliks periodesummer)."),
     "advarsler": ("bigint", "Antal advarsler."),
     "senest_modtaget_tid": ("timestamp with time zone", "Hvornår seneste version blev modtaget."),
+    "gate2_advarsler": (
+        "bigint",
+        "Antal plausibilitetsadvarsler (gate 2) for kommunen og året i seneste byggeri.",
+    ),
+    "gate3_fejl": (
+        "bigint",
+        "Antal fejlede udgivelseskontroller (gate 3); en fejl holder versionen tilbage.",
+    ),
+    "kvalitet_besked": ("varchar", "Beskeder fra gate 2 og 3, der ikke var i orden (tom: alt i orden)."),
 }
 SQL_TYPE = {
     "text": "varchar",
@@ -241,6 +250,9 @@ def tables() -> dict[str, dict]:
                 "raekker_sprunget_over",
                 "advarsler",
                 "senest_modtaget_tid",
+                "gate2_advarsler",
+                "gate3_fejl",
+                "kvalitet_besked",
             ),
             "key": ["kommunekode", "aar", "dataset"],
         },

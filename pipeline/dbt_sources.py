@@ -59,6 +59,8 @@ def render_sources() -> str:
         "        description: Den aktive version pr. indberetning (den nyeste, der bestod sine gates).",
         "      - name: submission_datasets",
         "        description: Optællinger pr. version og datasæt (modtaget = accepteret + afvist + sprunget over).",
+        "      - name: gate_results",
+        "        description: Resultaterne af gate 2 (plausibilitet) og gate 3 (udgivelse) pr. kontrol, kommune og år.",
     ]
     lines += [
         "  - name: reference",

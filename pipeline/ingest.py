@@ -130,7 +130,9 @@ class IngestResult:
     kommunekode: str
     aar: int
     version: int | None
-    status: str  # godkendt | holdt_tilbage | uaendret | vagt (mass removal: nothing done)
+    status: (
+        str  # godkendt | holdt_tilbage | afventer_godkendelse | uaendret | vagt (mass removal: nothing done)
+    )
     counts: dict = field(default_factory=dict)
     gx: dict = field(default_factory=dict)
     besked: str | None = None
@@ -191,10 +193,53 @@ def ingest_submission(
     gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
     passed = all(r["success"] for r in gx.values()) and not sub.problems
     status = "godkendt" if passed else "holdt_tilbage"
+    if passed and (drop := volume_drop(con, sub, result.accepted_tables.get("bygninger"))):
+        status = "afventer_godkendelse"
+        con.execute(
+            "INSERT INTO _findings VALUES ('bygninger', NULL, NULL, NULL, NULL, NULL, 'gate2_fald_i_omfang', ?, "
+            "'advarsel', 1)",
+            [drop],
+        )
     _write_version(con, sub, version, fp, entries, result, gx, status)
     return IngestResult(
         sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
     )
+
+
+# Gate 2 at ingestion: a municipality's building count or total area falling by more than this share against
+# its active version needs the steward's acceptance (`kkm2 accept`) before the new version becomes active.
+VOLUME_DROP_SHARE = 0.15
+
+
+def volume_drop(con, sub: Submission, accepted_buildings: str | None) -> str | None:
+    """The Danish warning when the new version's buildings fall by more than 15 % (count or area)."""
+    old = con.execute(
+        "SELECT count(*), coalesce(sum(bruttodriftsareal_m2), 0) FROM raw.bygninger WHERE (kommunekode, aar, "
+        "version) IN (SELECT (kommunekode, aar, version) FROM audit.active_submissions WHERE kommunekode = ? "
+        "AND aar = ?)",
+        [sub.kommunekode, sub.aar],
+    ).fetchall()[0]
+    if old[0] == 0:
+        return None
+    new = (
+        con.execute(
+            f"SELECT count(*), coalesce(sum(bruttodriftsareal_m2), 0) FROM {accepted_buildings}"
+        ).fetchall()[0]
+        if accepted_buildings
+        else (0, 0)
+    )
+    limit = 1 - VOLUME_DROP_SHARE
+    if new[0] >= limit * old[0] and new[1] >= limit * old[1]:
+        return None
+    return (
+        f"Antal bygninger eller samlet areal er faldet mere end {VOLUME_DROP_SHARE * 100:.0f} % i forhold til den aktive "
+        f"version: {old[0]} → {new[0]} bygninger, {_da(old[1])} → {_da(new[1])} m². Versionen venter på, at "
+        f"stewarden godkender den (`kkm2 accept {sub.kommunekode} {sub.aar} --reason ...`)."
+    )
+
+
+def _da(x: float) -> str:
+    return f"{x:,.0f}".replace(",", ".")
 
 
 def _fault_point() -> None:

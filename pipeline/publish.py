@@ -201,6 +201,12 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         write_feedback(con, tmp / "kommuner")
     finally:
         con.close()
+    quality = home.tmp / "quality"
+    if (
+        quality.exists()
+    ):  # GX Data Docs of gates 2 and 3: quality/<kommunekode>/index.html, quality/nationalt/
+        shutil.copytree(quality, tmp / "quality", symlinks=True)
+        manifest["quality"] = sorted(p.name for p in (tmp / "quality").iterdir() if p.name != "static")
     docs_html = home.tmp / "dbt_docs" / "static_index.html"
     if docs_html.exists():
         (tmp / "docs").mkdir()

@@ -124,3 +124,30 @@ def unpin(con, kommunekode: str, aar: int, reason: str | None, user: str | None 
     )
     con.execute("COMMIT")
     return row[0][0]
+
+
+def accept(con, kommunekode: str, aar: int, reason: str, user: str | None = None) -> int:
+    """Accept the pending warning of a submission's newest version (gate 2: a volume drop): it becomes the
+    active version. Recorded with who, when and why. Returns the version."""
+    if not reason or not reason.strip():
+        raise StewardError("Angiv en begrundelse (--reason); den gemmes sammen med hvem og hvornår.")
+    row = con.execute(
+        "SELECT version FROM audit.submissions WHERE kommunekode = ? AND aar = ? AND status = 'afventer_godkendelse' "
+        "ORDER BY version DESC LIMIT 1",
+        [kommunekode, aar],
+    ).fetchall()
+    if not row:
+        raise StewardError(f"{kommunekode}/{aar} har ingen version, der venter på godkendelse.")
+    v = row[0][0]
+    user = user or who()
+    con.execute("BEGIN TRANSACTION")
+    con.execute(
+        "UPDATE audit.submissions SET status = 'godkendt' WHERE kommunekode = ? AND aar = ? AND version = ?",
+        [kommunekode, aar, v],
+    )
+    con.execute(
+        "INSERT INTO audit.steward_log VALUES ('accepter', ?, ?, ?, ?, now(), ?)",
+        [kommunekode, aar, v, user, reason],
+    )
+    con.execute("COMMIT")
+    return v

@@ -74,6 +74,20 @@ CREATE TABLE IF NOT EXISTS audit.rejected_rows (
     vaerdier VARCHAR NOT NULL,          -- JSON of the row's original values
     aarsager VARCHAR NOT NULL           -- the Danish reasons
 );
+-- Gates 2 and 3 (pipeline/quality/gates.py): one row per check, municipality and year of each gate run.
+CREATE TABLE IF NOT EXISTS audit.gate_results (
+    koersel VARCHAR NOT NULL,            -- the gate run (Dagster run id)
+    tid TIMESTAMPTZ NOT NULL,
+    gate VARCHAR NOT NULL,               -- 2 | 3
+    kontrol VARCHAR NOT NULL,
+    kommunekode VARCHAR NOT NULL,        -- or 'nationalt'
+    aar INTEGER,
+    status VARCHAR NOT NULL,             -- ok | advarsel | fejl
+    evalueret BIGINT NOT NULL,           -- rows GX evaluated
+    antal BIGINT NOT NULL,               -- rows that failed
+    besked VARCHAR NOT NULL,
+    eksempler VARCHAR NOT NULL           -- JSON list of failing values
+);
 -- The steward's hand: a pinned version is active until unpinned (kkm2 pin / unpin); every steward action
 -- (pin, unpin, accept) is logged with who, when and why.
 CREATE TABLE IF NOT EXISTS audit.pins (

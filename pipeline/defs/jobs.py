@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipeline.defs.dbt_assets import kkm2_dbt_models
+from pipeline.defs.gate_assets import quality_gates
 from pipeline.defs.ingest_assets import raw_submissions
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.publish_assets import release
@@ -20,7 +21,7 @@ ingest_job = dg.define_asset_job(
 build_job = dg.define_asset_job(
     "build",
     # the dbt source tests on raw.* are checks of the raw assets; they run here, with the build
-    selection=dg.AssetSelection.assets(reference_data, kkm2_dbt_models, release)
+    selection=dg.AssetSelection.assets(reference_data, kkm2_dbt_models, quality_gates, release)
     | dg.AssetSelection.checks(*[k for k in kkm2_dbt_models.check_keys if k.asset_key.path[0] == "raw"]),
     description="Referencedata, dbt build (staging → marts, tests som checks) og udgivelse.",
 )

@@ -9,7 +9,7 @@ from pipeline.publish import PUBLISHED_TABLES, publish_release
 @dg.asset(
     key=dg.AssetKey(["release", "current"]),
     group_name="release",
-    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES],
+    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES] + [dg.AssetKey(["quality", "gates"])],
     pool=DUCKDB_WRITER_POOL,
     description="Udgivelsen: Parquet pr. tabel, en skrivebeskyttet warehouse.duckdb og _manifest.json; "
     "derefter peger `current` på den.",

@@ -1,0 +1,136 @@
+"""Gates 2 and 3 after the dbt build, before the release (pipeline/quality/gates.py holds the checks)."""
+
+import shutil
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.publish import PUBLISHED_TABLES
+from pipeline.quality.gates import NATIONAL, DocsWriter, gate2, gate3, hold_back, record
+from pipeline.status import write_snapshot
+
+# Not ["audit", "gate_results"]: that key is the dbt source the status mart reads, which this asset refreshes.
+GATE_KEY = dg.AssetKey(["quality", "gates"])
+GATE2 = "gate2_plausibilitet"
+GATE3 = "gate3_udgivelse"
+MAX_ROUNDS = 3
+
+
+def _summary(results) -> list[dict]:
+    return [
+        {
+            "gate": r.gate,
+            "kontrol": r.kontrol,
+            "kommune": r.kommunekode,
+            "aar": r.aar,
+            "status": r.status,
+            "evalueret": r.evalueret,
+            "antal": r.antal,
+            "besked": r.besked,
+            "eksempler": r.eksempler[:5],
+        }
+        for r in results
+        if r.failed
+    ]
+
+
+@dg.asset(
+    key=GATE_KEY,
+    group_name="quality",
+    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES if t != "mart_indberetning_status"]
+    + [
+        dg.AssetKey(["intermediate", "int_maaler_daekning"]),
+        dg.AssetKey(["intermediate", "int_forbrug_kalenderiseret"]),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            GATE2,
+            asset=GATE_KEY,
+            blocking=False,
+            description="Gate 2: el/varme pr. m² mod sektorens p1–p99 i forrige udgivelse, målere med huller "
+            "(advarsler). Fald i antal bygninger/areal over 15 % venter på stewarden ved indlæsningen.",
+        ),
+        dg.AssetCheckSpec(
+            GATE3,
+            asset=GATE_KEY,
+            blocking=True,
+            description="Gate 3: afstemning pr. kommune og år, katalogets hårde grænser, ingen gruppestatistik "
+            "med n < 3. En kommunes fejl holder dens version tilbage og bygger igen uden den; en national fejl "
+            "stopper udgivelsen.",
+        ),
+    ],
+    pool=DUCKDB_WRITER_POOL,
+    description="Gate 2 og 3 med Great Expectations; resultater i audit.gate_results og Data Docs i "
+    "udgivelsens quality/<kommunekode>/.",
+)
+def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResource):
+    home = kkm2.home
+    held: list[tuple] = []
+    with kkm2.writer():
+        docs = DocsWriter(home.tmp / "quality")
+        previous = home.current.resolve() if home.current.exists() else None
+        with kkm2.warehouse() as con:
+            r2 = gate2(con, docs, previous)
+            r3 = gate3(con, docs)
+        earlier_failures = []
+        for _ in range(MAX_ROUNDS):
+            local = [r for r in r3 if r.failed and r.kommunekode != NATIONAL]
+            if not local:
+                break
+            with kkm2.warehouse() as con:
+                newly = hold_back(con, local)
+            if not newly:
+                break
+            held += newly
+            earlier_failures += local
+            context.log.warning(f"Gate 3 holder tilbage og bygger igen uden: {newly}")
+            runs = home.tmp / "dbt_gate"
+            shutil.rmtree(runs, ignore_errors=True)
+            dbt.cli(["--quiet", "run"], target_path=runs, raise_on_error=True).wait()
+            with kkm2.warehouse() as con:
+                r3 = gate3(con, docs)
+        with kkm2.warehouse() as con:
+            record(con, context.run_id, r2 + earlier_failures + r3)
+            write_snapshot(con, home)
+        # the status mart shows this gate run (it was built before the gates ran)
+        dbt.cli(
+            ["run", "--select", "mart_indberetning_status"],
+            target_path=home.tmp / "dbt_gate",
+            raise_on_error=True,
+        ).wait()
+        docs.share_static()
+    failed3 = [r for r in r3 if r.failed]
+    warn2 = [r for r in r2 if r.failed]
+    yield dg.MaterializeResult(
+        metadata={
+            "kontroller": len(r2) + len(r3),
+            "holdt_tilbage": dg.MetadataValue.json([list(h) for h in held]),
+        }
+    )
+    yield dg.AssetCheckResult(
+        check_name=GATE2,
+        passed=not warn2,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "ok": sum(not r.failed for r in r2),
+            "advarsler": len(warn2),
+            "evaluerede_raekker": sum(r.evalueret for r in r2),
+            "fund": dg.MetadataValue.json(_summary(r2)[:50]),
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name=GATE3,
+        passed=not failed3,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={
+            "ok": sum(not r.failed for r in r3),
+            "fejl": len(failed3),
+            "evaluerede_raekker": sum(r.evalueret for r in r3),
+            "holdt_tilbage": dg.MetadataValue.json([list(h) for h in held]),
+            "fund": dg.MetadataValue.json(_summary(earlier_failures + r3)[:50]),
+        },
+        description=None
+        if not failed3
+        else "Udgivelsen er stoppet: " + " | ".join(r.besked for r in failed3)[:1000],
+    )

@@ -1,0 +1,489 @@
+"""Gates 2 and 3 (ARCHITECTURE.md): plausibility across submissions, and the publication gate.
+
+Each check is a small SQL query that shapes the evidence into a frame per municipality (bounded: one
+municipality's rows, or one row per municipality and year), and Great Expectations judges it with a suite
+built here. Every check has one home in this module; the figures' hard bounds live in the catalogue seed
+(`dim_noegletal.graense_min/graense_max`). Results go to `audit.gate_results`, and GX Data Docs per
+municipality into the release's `quality/<kommunekode>/` (national checks in `quality/nationalt/`).
+
+Gate 2 only warns. Gate 3 fails: a failure that belongs to one municipality and year holds back that
+submission's active version (the build is then redone without it); a national failure stops publication."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.quality.gx_gate import _gx
+
+NATIONAL = "nationalt"
+# A building's energy per m² is implausible outside the previous release's p1–p99 for its sektor; a sektor
+# needs this many buildings there before it has a distribution.
+OUTLIER_MIN_BUILDINGS = 20
+ENERGY_FIGURES = ("el_kwh_pr_m2", "varme_kwh_pr_m2")
+METER_COVERAGE_MIN_PCT = 99.9
+RECONCILIATION_TOLERANCE = 1e-6  # relative
+
+
+@dataclass
+class CheckResult:
+    gate: str
+    kontrol: str
+    kommunekode: str  # or NATIONAL
+    aar: int | None
+    status: str  # ok | advarsel | fejl
+    evalueret: int
+    antal: int
+    besked: str
+    eksempler: list = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "ok"
+
+
+class GxEvaluatedNothing(RuntimeError):
+    """GX returned no results for a non-empty batch: the known failure mode of a broken execution path.
+    Never treated as a pass."""
+
+
+# --------------------------------------------------------------------------------------------- GX runner
+
+
+class DocsWriter:
+    """GX validations with Data Docs written per municipality under `root/<kommunekode>/`."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        self.sites: set[str] = set()
+
+    def _site(self, ctx, folder: str) -> str:
+        name = f"kkm2_{folder}"
+        if name not in self.sites:
+            if name in (ctx.get_site_names() or []):
+                ctx.delete_data_docs_site(name)
+            ctx.add_data_docs_site(
+                site_name=name,
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(self.root / folder) + "/",
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+            self.sites.add(name)
+        return name
+
+    def validate(self, folder: str, suite_name: str, df, expectations: list) -> list[dict]:
+        """Run `expectations` on `df`; returns one dict per expectation. Raises GxEvaluatedNothing when GX
+        evaluated nothing on a non-empty frame."""
+        gx, batch_def = _gx()
+        ctx = batch_def.data_asset.datasource.data_context
+        suite = gx.ExpectationSuite(name=suite_name)
+        for e in expectations:
+            suite.add_expectation(e)
+        suite = ctx.suites.add_or_update(suite)
+        vd = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_def, suite=suite)
+        )
+        cp = ctx.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[vd],
+                actions=[
+                    gx.checkpoint.UpdateDataDocsAction(name="docs", site_names=[self._site(ctx, folder)])
+                ],
+            )
+        )
+        run = cp.run(batch_parameters={"dataframe": df})
+        results = [r for vr in run.run_results.values() for r in vr.results]
+        if len(df) and len(results) != len(expectations):
+            raise GxEvaluatedNothing(
+                f"GX evaluerede {len(results)} af {len(expectations)} forventninger for {suite_name}"
+            )
+        out = []
+        for r in results:
+            res = r.result or {}
+            if len(df) and "element_count" not in res and "observed_value" not in res:
+                raise GxEvaluatedNothing(
+                    f"GX returnerede ingen målinger for {suite_name}: {r.exception_info}"
+                )
+            out.append(
+                {
+                    "expectation": r.expectation_config.type,
+                    "kwargs": {k: v for k, v in r.expectation_config.kwargs.items() if k != "batch_id"},
+                    "success": bool(r.success),
+                    "evaluated": int(res.get("element_count", len(df)) or 0),
+                    "unexpected_count": int(res.get("unexpected_count") or 0),
+                    "examples": [_plain(v) for v in (res.get("partial_unexpected_list") or [])[:5]],
+                }
+            )
+        return out
+
+    def share_static(self) -> None:
+        """One copy of GX's static files (3–4 MB) per release, not one per municipality."""
+        folders = [p for p in self.root.iterdir() if (p / "static").is_dir()]
+        if not folders:
+            return
+        shutil.move(str(folders[0] / "static"), self.root / "static")
+        for p in folders:
+            shutil.rmtree(p / "static", ignore_errors=True)
+            os.symlink("../static", p / "static")
+
+
+def _da(x: float, decimals: int = 1) -> str:
+    """1234.5 → '1.234,5' (Danish number format for messages)."""
+    return f"{x:,.{decimals}f}".replace(",", "§").replace(".", ",").replace("§", ".")
+
+
+def _plain(v):
+    if isinstance(v, dict | list | str | int | float | bool) or v is None:
+        return v
+    return str(v)
+
+
+# --------------------------------------------------------------------------------------------- checks
+
+
+def _frames_by_kommune(con, sql: str, params=None):
+    df = con.execute(sql, params or []).df()
+    if df.empty:
+        return []
+    return [(k, g.reset_index(drop=True)) for k, g in df.groupby("kommunekode", sort=True)]
+
+
+def _summarise(gate, kontrol, k, aar, checks, fail_status, besked_ok, besked_fejl) -> CheckResult:
+    failed = [c for c in checks if not c["success"]]
+    evaluated = max((c["evaluated"] for c in checks), default=0)
+    n = sum(c["unexpected_count"] or 1 for c in failed)
+    ex = [e for c in failed for e in c["examples"]][:10]
+    return CheckResult(
+        gate,
+        kontrol,
+        k,
+        aar,
+        fail_status if failed else "ok",
+        evaluated,
+        n if failed else 0,
+        besked_fejl(failed) if failed else besked_ok,
+        ex,
+    )
+
+
+def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckResult]:
+    """Plausibility across submissions: warnings, never blocking."""
+    gx, _ = _gx()
+    E = gx.expectations
+    out: list[CheckResult] = []
+    # energy per m² against the previous release's distribution for the sektor
+    if previous_release and (previous_release / "warehouse.duckdb").exists():
+        con.execute(f"ATTACH '{previous_release / 'warehouse.duckdb'}' AS forrige (READ_ONLY)")
+        try:
+            bounds = ", ".join(
+                f"quantile_cont({f}, 0.01) AS {f}_p01, quantile_cont({f}, 0.99) AS {f}_p99, count({f}) AS {f}_n"
+                for f in ENERGY_FIGURES
+            )
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _fordeling AS SELECT sektor, {bounds} "
+                "FROM forrige.main.mart_noegletal_bygning GROUP BY sektor"
+            )
+        finally:
+            con.execute("DETACH forrige")
+        cols = ", ".join(
+            f"b.{f}, CASE WHEN d.{f}_n >= {OUTLIER_MIN_BUILDINGS} THEN d.{f}_p01 END AS {f}_p01, "
+            f"CASE WHEN d.{f}_n >= {OUTLIER_MIN_BUILDINGS} THEN d.{f}_p99 END AS {f}_p99"
+            for f in ENERGY_FIGURES
+        )
+        for k, df in _frames_by_kommune(
+            con,
+            f"SELECT b.kommunekode, b.aar, b.bygning_id, b.sektor, {cols} FROM marts.mart_noegletal_bygning b "
+            "LEFT JOIN _fordeling d USING (sektor) ORDER BY ALL",
+        ):
+            for aar, g in df.groupby("aar", sort=True):
+                g = g.reset_index(drop=True)
+                exps = []
+                for f in ENERGY_FIGURES:
+                    exps.append(
+                        E.ExpectColumnPairValuesAToBeGreaterThanB(
+                            column_A=f,
+                            column_B=f"{f}_p01",
+                            or_equal=True,
+                            ignore_row_if="either_value_is_missing",
+                        )
+                    )
+                    exps.append(
+                        E.ExpectColumnPairValuesAToBeGreaterThanB(
+                            column_A=f"{f}_p99",
+                            column_B=f,
+                            or_equal=True,
+                            ignore_row_if="either_value_is_missing",
+                        )
+                    )
+                checks = docs.validate(k, f"gate2_energi_{k}_{aar}", g, exps)
+                out.append(
+                    _summarise(
+                        "2",
+                        "energi_uden_for_fordeling",
+                        k,
+                        int(aar),
+                        checks,
+                        "advarsel",
+                        "El og varme pr. m² ligger inden for sektorernes p1–p99 i forrige udgivelse.",
+                        lambda failed: (
+                            f"{sum(c['unexpected_count'] for c in failed)} bygningsværdier for el/varme "
+                            "pr. m² ligger uden for sektorens p1–p99 i forrige udgivelse; kontrollér areal og forbrug."
+                        ),
+                    )
+                )
+    # meters with gaps in the year
+    for k, df in _frames_by_kommune(
+        con,
+        "SELECT kommunekode, aar, maaler_id, bygning_id, forsyningsart, "
+        "round(100.0 * daekkede_sekunder / nullif(forventede_sekunder, 0), 3) AS daekning_pct "
+        "FROM intermediate.int_maaler_daekning ORDER BY ALL",
+    ):
+        for aar, g in df.groupby("aar", sort=True):
+            g = g.reset_index(drop=True)
+            checks = docs.validate(
+                k,
+                f"gate2_maalere_{k}_{aar}",
+                g,
+                [E.ExpectColumnValuesToBeBetween(column="daekning_pct", min_value=METER_COVERAGE_MIN_PCT)],
+            )
+            gaps = g[g["daekning_pct"] < METER_COVERAGE_MIN_PCT]
+            r = _summarise(
+                "2",
+                "maalere_med_huller",
+                k,
+                int(aar),
+                checks,
+                "advarsel",
+                "Alle målere dækker hele deres aktive periode.",
+                lambda failed, gaps=gaps: (
+                    f"{len(gaps)} målere har huller i året (dækning under {_da(METER_COVERAGE_MIN_PCT)} %)."
+                ),
+            )
+            r.eksempler = [
+                f"{m} ({_da(d)} %)" for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
+            ][:10]
+            out.append(r)
+    return out
+
+
+def gate3(con, docs: DocsWriter) -> list[CheckResult]:
+    """The publication gate: reconciliation identities, hard bounds, suppression."""
+    gx, _ = _gx()
+    E = gx.expectations
+    out: list[CheckResult] = []
+    tol = RECONCILIATION_TOLERANCE
+    identities = con.execute(
+        """
+        WITH aktive AS (
+            SELECT kommunekode, aar, count(*) AS aktive_bygninger
+            FROM raw.bygninger WHERE (kommunekode, aar, version) IN
+                (SELECT (kommunekode, aar, version) FROM audit.active_submissions)
+            GROUP BY ALL),
+        mart AS (
+            SELECT kommunekode, aar, count(*) AS i_mart, count(*) - count(DISTINCT bygning_id) AS dubletter,
+                   sum(bda_m2) AS bda_bygninger
+            FROM marts.mart_noegletal_bygning GROUP BY ALL),
+        kommune AS (
+            SELECT kommunekode, aar, any_value(vaerdi) FILTER (noegletal = 'bda_m2') AS bda_kommune,
+                   any_value(vaerdi) FILTER (noegletal = 'antal_bygninger') AS antal_kommune
+            FROM marts.mart_noegletal_kommune WHERE sektor = 'alle' GROUP BY ALL),
+        maaned AS (
+            SELECT kommunekode, aar, forsyningsart, sum(maengde) AS m FROM marts.fct_forbrug_maaned GROUP BY ALL),
+        kalender AS (
+            SELECT kommunekode, aar, forsyningsart, sum(maengde) AS m
+            FROM intermediate.int_forbrug_kalenderiseret GROUP BY ALL),
+        forbrug AS (
+            SELECT kommunekode, aar,
+                   max(abs(coalesce(a.m, 0) - coalesce(b.m, 0)) / greatest(abs(coalesce(b.m, 0)), 1)) AS afvigelse
+            FROM maaned a FULL JOIN kalender b USING (kommunekode, aar, forsyningsart) GROUP BY ALL)
+        SELECT kommunekode, aar,
+               coalesce(aktive_bygninger, 0) AS aktive_bygninger, coalesce(i_mart, 0) AS i_mart,
+               coalesce(dubletter, 0) AS dubletter,
+               coalesce(antal_kommune, 0) AS antal_kommune,
+               abs(coalesce(bda_kommune, 0) - coalesce(bda_bygninger, 0))
+                   / greatest(abs(coalesce(bda_bygninger, 0)), 1) AS areal_afvigelse,
+               coalesce(f.afvigelse, 0) AS forbrug_afvigelse
+        FROM aktive FULL JOIN mart USING (kommunekode, aar)
+        FULL JOIN kommune USING (kommunekode, aar)
+        LEFT JOIN forbrug f USING (kommunekode, aar)
+        ORDER BY ALL
+        """
+    ).df()
+    for k, g in identities.groupby("kommunekode", sort=True):
+        for aar, row in g.groupby("aar", sort=True):
+            row = row.reset_index(drop=True)
+            checks = docs.validate(
+                k,
+                f"gate3_afstemning_{k}_{aar}",
+                row,
+                [
+                    E.ExpectColumnPairValuesToBeEqual(column_A="aktive_bygninger", column_B="i_mart"),
+                    E.ExpectColumnPairValuesToBeEqual(column_A="aktive_bygninger", column_B="antal_kommune"),
+                    E.ExpectColumnValuesToBeBetween(column="dubletter", min_value=0, max_value=0),
+                    E.ExpectColumnValuesToBeBetween(column="areal_afvigelse", min_value=0, max_value=tol),
+                    E.ExpectColumnValuesToBeBetween(column="forbrug_afvigelse", min_value=0, max_value=tol),
+                ],
+            )
+            r = row.iloc[0]
+            out.append(
+                _summarise(
+                    "3",
+                    "afstemning",
+                    k,
+                    int(aar),
+                    checks,
+                    "fejl",
+                    "Hver aktiv bygning præcis én gang; areal og forbrug stemmer mellem tabellerne.",
+                    lambda failed, r=r: (
+                        "Afstemningen fejlede: " + "; ".join(sorted({_identity_text(c, r) for c in failed}))
+                    ),
+                )
+            )
+    # hard bounds per figure, from the catalogue
+    bounds = con.execute(
+        "SELECT noegletal, graense_min, graense_max FROM marts.dim_noegletal "
+        "WHERE graense_min IS NOT NULL OR graense_max IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    building_cols = {r[0] for r in con.execute("DESCRIBE marts.mart_noegletal_bygning").fetchall()}
+    figures = [(f, lo, hi) for f, lo, hi in bounds if f in building_cols]
+    select = ", ".join(f for f, _, _ in figures)
+    for k, df in _frames_by_kommune(
+        con, f"SELECT kommunekode, aar, bygning_id, {select} FROM marts.mart_noegletal_bygning ORDER BY ALL"
+    ):
+        for aar, g in df.groupby("aar", sort=True):
+            g = g.reset_index(drop=True)
+            checks = docs.validate(
+                k,
+                f"gate3_graenser_{k}_{aar}",
+                g,
+                [
+                    E.ExpectColumnValuesToBeBetween(column=f, min_value=lo, max_value=hi)
+                    for f, lo, hi in figures
+                ],
+            )
+            out.append(
+                _summarise(
+                    "3",
+                    "graenser",
+                    k,
+                    int(aar),
+                    checks,
+                    "fejl",
+                    "Alle nøgletal ligger inden for katalogets grænser.",
+                    lambda failed: (
+                        "Nøgletal uden for katalogets grænser: "
+                        + "; ".join(
+                            f"{c['kwargs']['column']} ({c['unexpected_count']} bygninger, fx {c['examples'][:3]}; "
+                            f"tilladt {c['kwargs'].get('min_value')}–{c['kwargs'].get('max_value')})"
+                            for c in failed
+                        )
+                    ),
+                )
+            )
+    # suppression: no group statistic with n < 3
+    bench = con.execute(
+        "SELECT aar, sektor, noegletal, sammenligningsgruppe, n_kommuner, undertrykt, median, gennemsnit, p25, p75 "
+        "FROM marts.mart_benchmark ORDER BY ALL"
+    ).df()
+    exps = [
+        E.ExpectColumnValuesToBeBetween(
+            column="n_kommuner", min_value=3, row_condition="undertrykt == False", condition_parser="pandas"
+        ),
+        *[
+            E.ExpectColumnValuesToBeNull(
+                column=c, row_condition="undertrykt == True", condition_parser="pandas"
+            )
+            for c in ("median", "gennemsnit", "p25", "p75")
+        ],
+    ]
+    checks = docs.validate(NATIONAL, "gate3_undertrykkelse", bench, exps)
+    out.append(
+        _summarise(
+            "3",
+            "undertrykkelse",
+            NATIONAL,
+            None,
+            checks,
+            "fejl",
+            "Ingen gruppestatistik med under 3 kommuner er offentliggjort.",
+            lambda failed: "En gruppestatistik med under 3 kommuner er ikke undertrykt.",
+        )
+    )
+    return out
+
+
+def _identity_text(check: dict, r) -> str:
+    kw = check["kwargs"]
+    col = kw.get("column") or kw.get("column_B")
+    return {
+        "i_mart": f"{int(r.aktive_bygninger)} aktive bygninger, men {int(r.i_mart)} i mart_noegletal_bygning",
+        "antal_kommune": f"{int(r.aktive_bygninger)} aktive bygninger, men antal_bygninger = {r.antal_kommune:g}",
+        "dubletter": f"{int(r.dubletter)} bygninger optræder mere end én gang",
+        "areal_afvigelse": f"bda_m2 for kommunen afviger {_da(100 * r.areal_afvigelse, 2)} % fra summen over bygningerne",
+        "forbrug_afvigelse": f"fct_forbrug_maaned afviger {_da(100 * r.forbrug_afvigelse, 2)} % fra det kalenderiserede forbrug",
+    }.get(col, col)
+
+
+# --------------------------------------------------------------------------------------------- recording
+
+
+def record(con, koersel: str, results: list[CheckResult]) -> None:
+    now = datetime.now(UTC)
+    con.executemany(
+        "INSERT INTO audit.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [
+                koersel,
+                now,
+                r.gate,
+                r.kontrol,
+                r.kommunekode,
+                r.aar,
+                r.status,
+                r.evalueret,
+                r.antal,
+                r.besked,
+                json.dumps(r.eksempler, ensure_ascii=False, default=str),
+            ]
+            for r in results
+        ],
+    )
+
+
+def hold_back(con, failures: list[CheckResult]) -> list[tuple[str, int, int]]:
+    """Hold back the active version of each municipality-year with a gate-3 failure; returns what was held.
+    A pinned version is not overruled here (its failure stays, and publication stops)."""
+    held = []
+    for r in failures:
+        if r.kommunekode == NATIONAL or r.aar is None:
+            continue
+        row = con.execute(
+            "SELECT a.version FROM audit.active_submissions a WHERE kommunekode = ? AND aar = ? "
+            "AND NOT EXISTS (SELECT 1 FROM audit.pins p WHERE p.kommunekode = a.kommunekode AND p.aar = a.aar)",
+            [r.kommunekode, r.aar],
+        ).fetchall()
+        if not row:
+            continue
+        v = row[0][0]
+        con.execute(
+            "UPDATE audit.submissions SET status = 'holdt_tilbage' WHERE kommunekode = ? AND aar = ? AND version = ?",
+            [r.kommunekode, r.aar, v],
+        )
+        con.execute(
+            "INSERT INTO audit.findings VALUES (?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, 'fejl', 1)",
+            [r.kommunekode, r.aar, v, f"gate3_{r.kontrol}", f"Udgivelseskontrollen (gate 3): {r.besked}"],
+        )
+        held.append((r.kommunekode, r.aar, v))
+    return held
