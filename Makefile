@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha25
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install manifest demo run test lint format dev generate clean bench
+.PHONY: install browser manifest demo run test lint format dev generate clean bench
 
 install: $(STAMP)
 
@@ -31,8 +31,15 @@ demo: install  ## generate demo data and run the whole pipeline
 run: install
 	$(BIN)/kkm2 run --home "$(KKM2_HOME)"
 
-test: install  ## the test suite (real DuckDB, dbt, Dagster, GX)
+test: install browser  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium)
 	$(BIN)/python -m pytest -q
+
+# The report's browser tests drive Debian's Chromium with Playwright (no browser download): installed from
+# Debian's packages when missing (needs root, as on CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 lint: install
 	$(BIN)/ruff check pipeline tests

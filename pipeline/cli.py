@@ -331,6 +331,25 @@ def cmd_accept(args) -> int:
     return _steward_action(args, action)
 
 
+def cmd_report(args) -> int:
+    """Write the benchlearning report of a release (the current one) into a folder, e.g. to preview it or
+    to rebuild it with a map file. Every release already carries its report under report/."""
+    from pipeline.releases import ReleaseError, resolve
+    from pipeline.report import write_report
+
+    home = home_from_env(args.home)
+    try:
+        release = resolve(home, args.release)
+    except ReleaseError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    geo = Path(args.kort) if args.kort else home.reference / "kommunegraenser.geojson"
+    out = Path(args.out).resolve()
+    pages = write_report(release, geojson=geo if geo.exists() else None, out=out)
+    print(f"Rapport for {release.name}: {out / 'report' / 'index.html'} ({len(pages)} sider)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -397,6 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
     ac.add_argument("aar", type=int)
     ac.add_argument("--reason", required=True, help="hvorfor (gemmes med hvem og hvornår)")
     ac.set_defaults(func=cmd_accept)
+    rp = sub.add_parser("report", help="skriv benchlearning-rapporten for en udgivelse i en mappe")
+    _home_arg(rp)
+    rp.add_argument("--out", required=True, help="mappen rapporten skrives i")
+    rp.add_argument("--release", help="udgivelsens id eller officielle navn (standard: den aktuelle)")
+    rp.add_argument("--kort", help="kommunegrænser som GeoJSON (standard: reference/kommunegraenser.geojson)")
+    rp.set_defaults(func=cmd_report)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten")
     g.set_defaults(func=cmd_generate)
     return p

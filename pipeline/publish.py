@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from pipeline import __version__
 from pipeline.contract.datasets import CONTRACT_VERSION
 from pipeline.feedback import write_feedback
+from pipeline.report import write_report
 from pipeline.settings import SEEDS_DIR, TIME_ZONE, Home, connect
 
 # Who gets what (ARCHITECTURE.md, principle 9). Participating municipalities see each other's
@@ -201,6 +202,10 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         write_feedback(con, tmp / "kommuner")
     finally:
         con.close()
+    # the benchlearning report, from the release's own tables (the steward's map file when there is one)
+    geo = home.reference / "kommunegraenser.geojson"
+    write_report(tmp, geojson=geo if geo.exists() else None)
+    manifest["report"] = "report/index.html"
     quality = home.tmp / "quality"
     if (
         quality.exists()

@@ -250,12 +250,31 @@ def test_gate2_volume_drop_waits_for_the_steward(gated, capsys):
         assert "15 %" in besked and "kkm2 accept" in besked
     finally:
         con.close()
-    assert main(["accept", k, "2024", "--reason", "skoler lukket 1. august", "--home", str(home.root)]) == 0
+    # the steward accepts from Dagster (the job `accepter`), the same function as `kkm2 accept`
+    from dagster import DagsterInstance
+
+    from pipeline.definitions import defs
+
+    activate(home)
+    res = defs.resolve_job_def("accepter").execute_in_process(
+        instance=DagsterInstance.get(),
+        run_config={
+            "ops": {
+                "accept_pending_version": {
+                    "config": {"kommunekode": k, "aar": 2024, "begrundelse": "skoler lukket 1. august"}
+                }
+            }
+        },
+    )
+    assert res.success
     assert q(home.warehouse, "SELECT version FROM audit.active_submissions WHERE kommunekode = ?", [k]) == [
         (r.version,)
     ]
-    assert q(
-        home.warehouse, "SELECT handling, begrundelse FROM audit.steward_log WHERE handling = 'accepter'"
-    ) == [("accepter", "skoler lukket 1. august")]
+    log = q(
+        home.warehouse,
+        "SELECT handling, begrundelse, bruger FROM audit.steward_log WHERE handling = 'accepter'",
+    )
+    assert [(h, b) for h, b, _ in log] == [("accepter", "skoler lukket 1. august")]
+    assert log[0][2].startswith("dagster (")
     assert main(["accept", k, "2024", "--reason", "igen", "--home", str(home.root)]) == 1
     assert "ingen version, der venter" in capsys.readouterr().err

@@ -197,7 +197,7 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
         con.execute(f"ATTACH '{previous_release / 'warehouse.duckdb'}' AS forrige (READ_ONLY)")
         try:
             bounds = ", ".join(
-                f"quantile_cont({f}, 0.01) AS {f}_p01, quantile_cont({f}, 0.99) AS {f}_p99, count({f}) AS {f}_n"
+                f"quantile_cont({f}::DOUBLE, 0.01) AS {f}_p01, quantile_cont({f}::DOUBLE, 0.99) AS {f}_p99, count({f}) AS {f}_n"
                 for f in ENERGY_FIGURES
             )
             con.execute(
@@ -252,6 +252,17 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
                         ),
                     )
                 )
+                if out[-1].failed:  # the examples a person can act on: building, figure, value, the range
+                    out[-1].eksempler = [
+                        f"{row.bygning_id}: {f} {_da(getattr(row, f))} (p1–p99 {_da(getattr(row, f + '_p01'))}"
+                        f"–{_da(getattr(row, f + '_p99'))})"
+                        for f in ENERGY_FIGURES
+                        for row in g.itertuples()
+                        if getattr(row, f + "_p01")
+                        == getattr(row, f + "_p01")  # has a distribution (not NaN)
+                        and getattr(row, f) == getattr(row, f)
+                        and not getattr(row, f + "_p01") <= getattr(row, f) <= getattr(row, f + "_p99")
+                    ][:10]
     # meters with gaps in the year
     for k, df in _frames_by_kommune(
         con,
