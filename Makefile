@@ -59,3 +59,8 @@ dev: install manifest  ## Dagster UI on http://localhost:3000
 
 clean:
 	rm -rf target logs .pytest_cache .ruff_cache
+
+# Scale runs (not part of `make test`): `make bench` or e.g. `make bench SCALES="0.01 0.05"`.
+SCALES ?= 0.05 0.2 1
+bench: install  ## full pipeline vs a plain DuckDB load of the same files, per stage; bench/results/
+	$(BIN)/python -m pipeline.bench --scales $(SCALES)

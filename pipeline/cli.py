@@ -46,6 +46,15 @@ def cmd_demo_data(args) -> int:
     from pipeline.demo_data import generate
 
     home = home_from_env(args.home).ensure()
+    if args.scale is not None:
+        from pipeline.scale_data import generate_scaled
+
+        p = generate_scaled(home.landing, args.scale, seed=args.seed, reference=home.reference)
+        print(
+            f"Skala {args.scale}: {p['kommuner']} kommuner, {p['bygninger']} bygninger, {p['el_raekker']:,} el-rækker, "
+            f"{p['indeklima_raekker']:,} indeklimarækker under {home.landing}".replace(",", ".")
+        )
+        return 0
     folders = generate(
         home.landing, kommuner=args.kommuner, aar=args.aar, seed=args.seed, reference=home.reference
     )
@@ -361,6 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--kommuner", type=int, default=5)
     d.add_argument("--aar", type=int, nargs="+", default=[2023, 2024])
     d.add_argument("--seed", type=int, default=1)
+    d.add_argument(
+        "--scale",
+        type=float,
+        help="national skala til benchmark: 1 = 98 kommuner, 10.000 bygninger, ~193 mio. rækker",
+    )
     d.set_defaults(func=cmd_demo_data)
     v = sub.add_parser("validate", help="kontrollér filer før indsendelse (samme regler som kkm2)")
     _add_validate_args(v)

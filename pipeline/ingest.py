@@ -20,6 +20,7 @@ from pipeline.contract.profiles import Profile
 from pipeline.quality import gx_gate
 from pipeline.settings import Home
 from pipeline.text import canonical_kommunekode
+from pipeline.timing import stage
 from pipeline.validator import SubmissionFile, ValidationResult, validate_files
 from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
 
@@ -148,8 +149,9 @@ def ingest_submission(
     profiles = profiles or []
     entries = []
     for f in sub.files:
-        sha = sha256_file(f.path)
-        arch = archive_file(home, f.path, sha)
+        with stage("archive"):
+            sha = sha256_file(f.path)
+            arch = archive_file(home, f.path, sha)
         entries.append(
             {
                 "fil": f.relpath,
@@ -190,7 +192,8 @@ def ingest_submission(
             "INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, 'fejl', 0)",
             [p],
         )
-    gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
+    with stage("gate1_gx"):
+        gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
     passed = all(r["success"] for r in gx.values()) and not sub.problems
     status = "godkendt" if passed else "holdt_tilbage"
     if passed and (drop := volume_drop(con, sub, result.accepted_tables.get("bygninger"))):
@@ -200,7 +203,8 @@ def ingest_submission(
             "'advarsel', 1)",
             [drop],
         )
-    _write_version(con, sub, version, fp, entries, result, gx, status)
+    with stage("raw_write"):
+        _write_version(con, sub, version, fp, entries, result, gx, status)
     return IngestResult(
         sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
     )

@@ -25,6 +25,7 @@ from pipeline.contract.datasets import CONTRACT_VERSION
 from pipeline.feedback import write_feedback
 from pipeline.report import write_report
 from pipeline.settings import SEEDS_DIR, TIME_ZONE, Home, connect
+from pipeline.timing import stage
 
 # Who gets what (ARCHITECTURE.md, principle 9). Participating municipalities see each other's
 # municipality-level figures by name: exports/. Building-level tables go to each municipality's own folder:
@@ -204,7 +205,8 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         con.close()
     # the benchlearning report, from the release's own tables (the steward's map file when there is one)
     geo = home.reference / "kommunegraenser.geojson"
-    write_report(tmp, geojson=geo if geo.exists() else None)
+    with stage("report"):
+        write_report(tmp, geojson=geo if geo.exists() else None)
     manifest["report"] = "report/index.html"
     quality = home.tmp / "quality"
     if (

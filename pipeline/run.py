@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.locking import writer_lock
 from pipeline.settings import Home, activate, connect
+from pipeline.timing import stage
 
 
 @dataclass
@@ -52,7 +53,7 @@ def run(home: Home, reverse: bool = False) -> RunReport:
     then build and publish."""
     activate(home)
     report = RunReport()
-    with writer_lock(home):
+    with writer_lock(home), stage("orchestration"):
         from dagster import DagsterInstance
 
         from pipeline.defs.dbt_assets import prepare_manifest

@@ -25,6 +25,7 @@ from pipeline.readers.other import read_json, read_parquet, read_xlsx, sheet_nam
 from pipeline.settings import TIME_ZONE
 from pipeline.templates import TEMPLATE_SHEETS
 from pipeline.text import canonical_kommunekode, header_key
+from pipeline.timing import stage
 
 ERROR = "fejl"
 WARNING = "advarsel"
@@ -265,6 +266,10 @@ class Validator:
         return out
 
     def _read(self, f: SubmissionFile):
+        with stage("parse"):
+            return self._read_file(f)
+
+    def _read_file(self, f: SubmissionFile):
         suffix = f.path.suffix.lower()
         if suffix in XLSX_SUFFIXES:
             return read_xlsx(self.con, f.path, f.sheet)
@@ -455,7 +460,8 @@ class Validator:
                     f"CASE WHEN regexp_matches({clean}, '{OFFSET_RE}') THEN "
                     f"try_cast(regexp_replace({clean}, '(\\d)\\.(\\d\\d)', '\\1:\\2') AS TIMESTAMPTZ) END"
                     f" AS {c.name}__inst_off",
-                    f"try_strptime({clean}, {_str_list(DATE_FORMATS)}) IS NOT NULL AS {c.name}__date_only",
+                    f"length({clean}) <= 10 AND try_strptime({clean}, {_str_list(DATE_FORMATS)}) IS NOT NULL"
+                    f" AS {c.name}__date_only",
                 ]
         self.con.execute(f"DROP TABLE IF EXISTS {typed}")
         self.con.execute(f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(exprs)} FROM {stage}")
@@ -483,10 +489,12 @@ class Validator:
                 f"try_strptime({v}, '%Y-%m-%d %H:%M:%S')) AS DATE)"
             )
         if c.type in ("ts", "tsdate"):
-            # the local wall-clock time; the instant is resolved by the dataset's time rules
+            # the local wall-clock time; the instant is resolved by the dataset's time rules. A value with an
+            # offset has no wall-clock reading here (its instant is {c}__inst_off). ISO values take DuckDB's
+            # own cast first: trying 17 formats on every row cost 2,5 s per 500 000 readings.
             return (
-                f"coalesce(try_strptime({v}, {_str_list(TS_FORMATS)}), "
-                f"try_strptime({v}, {_str_list(DATE_FORMATS)}))"
+                f"CASE WHEN NOT regexp_matches({v}, '{OFFSET_RE}') THEN coalesce(try_cast({v} AS TIMESTAMP), "
+                f"try_strptime({v}, {_str_list(TS_FORMATS)}), try_strptime({v}, {_str_list(DATE_FORMATS)})) END"
             )
         if c.type == "code":
             lookup = code_lists.code_lookup(c.codes)
@@ -1164,7 +1172,8 @@ def validate_files(
     tmp_dir: Path,
     profiles: list[Profile] | None = None,
 ) -> ValidationResult:
-    return Validator(con, kommunekode, aar, tmp_dir, profiles).validate(files)
+    with stage("gate1_validator"):
+        return Validator(con, kommunekode, aar, tmp_dir, profiles).validate(files)
 
 
 def findings_as_json(findings: list[dict]) -> str:

@@ -1,8 +1,8 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
-    unique_key=['kommunekode', 'aar'],
+    incremental_strategy='append',
     on_schema_change='fail',
+    pre_hook="{{ delete_changed_submissions() }}",
     post_hook="{{ remove_inactive_versions() }}",
 ) }}
 -- Incremental by municipality × year: only submissions whose active version changed are recomputed.

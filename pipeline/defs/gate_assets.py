@@ -9,6 +9,7 @@ from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES
 from pipeline.quality.gates import NATIONAL, DocsWriter, gate2, gate3, hold_back, record
 from pipeline.status import write_snapshot
+from pipeline.timing import stage
 
 # Not ["audit", "gate_results"]: that key is the dbt source the status mart reads, which this asset refreshes.
 GATE_KEY = dg.AssetKey(["quality", "gates"])
@@ -67,7 +68,7 @@ def _summary(results) -> list[dict]:
 def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResource):
     home = kkm2.home
     held: list[tuple] = []
-    with kkm2.writer():
+    with kkm2.writer(), stage("gates"):
         docs = DocsWriter(home.tmp / "quality")
         previous = home.current.resolve() if home.current.exists() else None
         with kkm2.warehouse() as con:

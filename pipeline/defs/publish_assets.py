@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES, publish_release
+from pipeline.timing import stage
 
 
 @dg.asset(
@@ -15,7 +16,7 @@ from pipeline.publish import PUBLISHED_TABLES, publish_release
     "derefter peger `current` på den.",
 )
 def release(context: dg.AssetExecutionContext, kkm2: Kkm2Home) -> dg.MaterializeResult:
-    with kkm2.writer():  # reads the live warehouse: no writer may change it meanwhile
+    with kkm2.writer(), stage("publish"):  # reads the live warehouse: no writer may change it meanwhile
         path = publish_release(kkm2.home)
     context.log.info(f"Udgivelse: {path}")
     return dg.MaterializeResult(metadata={"sti": str(path), "release_id": path.name})
