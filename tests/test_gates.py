@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import query as q
 
 from pipeline.ingest import discover, ingest_submission
 from pipeline.run import run
 from pipeline.settings import Home, activate, connect
-
-
-def q(path: Path, sql: str, params=None) -> list[tuple]:
-    con = connect(path, read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def tree_digest(folder: Path) -> str:
