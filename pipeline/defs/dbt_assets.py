@@ -83,7 +83,11 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
             built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
         # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
         # never depend on which code built which partition.
-        args = ["build"] if fingerprint in built else ["build", "--full-refresh"]
+        # dbt unit tests check the formulas, not the data: they run in `make test` (tests/test_dbt_time_zone.py,
+        # two OS time zones) and CI, not in every production build (5 s of every build's ~12 s).
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        if fingerprint not in built:
+            args.append("--full-refresh")
         # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
         runs = kkm2.home.tmp / "dbt"
         shutil.rmtree(runs, ignore_errors=True)
