@@ -48,11 +48,13 @@ def cmd_demo_data(args) -> int:
     home = home_from_env(args.home).ensure()
     if args.scale is not None:
         from pipeline.scale_data import generate_scaled
+        from pipeline.text import da_number
 
         p = generate_scaled(home.landing, args.scale, seed=args.seed, reference=home.reference)
         print(
-            f"Skala {args.scale}: {p['kommuner']} kommuner, {p['bygninger']} bygninger, {p['el_raekker']:,} el-rækker, "
-            f"{p['indeklima_raekker']:,} indeklimarækker under {home.landing}".replace(",", ".")
+            f"Skala {args.scale}: {p['kommuner']} kommuner, {p['bygninger']} bygninger, "
+            f"{da_number(p['el_raekker'])} el-rækker, {da_number(p['indeklima_raekker'])} indeklimarækker "
+            f"under {home.landing}"
         )
         return 0
     folders = generate(
@@ -151,11 +153,14 @@ def cmd_status(args) -> int:
         return 0
     newest: dict[tuple, int] = {}
     active: dict[tuple, int] = {}
+    pinned: set[tuple] = set()
     for r in rows:
         key = (r["kommunekode"], r["aar"])
         newest[key] = max(newest.get(key, 0), r["version"])
         if r["aktiv"]:
             active[key] = r["version"]
+        if r["fastlaast"]:
+            pinned.add(key)
     print(
         f"{'kommune':8} {'år':5} {'aktiv':>5} {'nyeste':>6} {'modtaget':17} {'datasæt':22} {'tilstand':17} "
         f"{'modtaget':>9} {'accepteret':>10} {'afvist':>7} {'sprunget':>8}"
@@ -165,7 +170,7 @@ def cmd_status(args) -> int:
         if r["version"] != newest[key]:
             continue
         tid = r["oprettet_tid"].strftime("%Y-%m-%d %H:%M")
-        act = str(active.get(key, "-")) + ("*" if r["fastlaast"] or _pinned(rows, key) else "")
+        act = str(active.get(key, "-")) + ("*" if key in pinned else "")
         if r["dataset"] is None:
             print(f"{key[0]:8} {key[1]:<5} {act:>5} {r['version']:>6} {tid:17} {'-':22} {r['status']:17}")
             continue
@@ -176,10 +181,6 @@ def cmd_status(args) -> int:
         )
     print("* fastlåst af stewarden (kkm2 unpin frigiver)")
     return 0
-
-
-def _pinned(rows: list[dict], key: tuple) -> bool:
-    return any(r["fastlaast"] for r in rows if (r["kommunekode"], r["aar"]) == key)
 
 
 def _dataset_state(r: dict) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.contract import codes as code_lists
+from pipeline.text import da_number
 
 CPH = ZoneInfo("Europe/Copenhagen")
 # Share of a year's heat per month (a Danish degree-day shape).
@@ -48,11 +49,6 @@ class DemoBuilding:
     el_maaler: str
     varme_maaler: str
     vand_maaler: str
-
-
-def _da_num(x: float, decimals: int = 2) -> str:
-    s = f"{x:,.{decimals}f}"
-    return s.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def _buildings(rng: random.Random, k: str, n: int) -> list[DemoBuilding]:
@@ -118,7 +114,7 @@ def _eloverblik(path: Path, b: DemoBuilding, aar: int, rng: random.Random) -> No
                 b.el_maaler,
                 local.strftime("%Y-%m-%d %H.%M"),
                 nominal_end.strftime("%Y-%m-%d %H.%M"),
-                _da_num(kwh, 3),
+                da_number(kwh, 3),
                 "KWH",
                 "Målt",
                 "Tidsserier",
@@ -133,7 +129,7 @@ def _eloverblik(path: Path, b: DemoBuilding, aar: int, rng: random.Random) -> No
                 b.el_maaler,
                 f"{fra:%Y-%m-%d} 00.00",
                 f"{til:%Y-%m-%d} 00.00",
-                _da_num(total, 3),
+                da_number(total, 3),
                 "KWH",
                 "Målt",
                 "Måling",
@@ -179,7 +175,7 @@ def _submission(
     sep = ";" if danish_excel else ","
 
     def num(x: float, d: int = 2) -> str:
-        return _da_num(x, d) if danish_excel else f"{x:.{d}f}"
+        return da_number(x, d) if danish_excel else f"{x:.{d}f}"
 
     # bygninger
     if danish_excel:
@@ -346,7 +342,7 @@ def _other_datasets(
     enc, sep = ("cp1252", ";") if danish_excel else ("utf-8", ",")
 
     def num(x: float, d: int = 2) -> str:
-        return _da_num(x, d) if danish_excel else f"{x:.{d}f}"
+        return da_number(x, d) if danish_excel else f"{x:.{d}f}"
 
     # udgifter: every group for most buildings, none for the last (its expense figures are null); a refund
     rows = [["bygning_id", "kontogruppe", "kildekonto", "beloeb_kr"]]
@@ -532,14 +528,14 @@ def _reference(reference: Path, chosen: list[str], years: list[int], rng: random
     for y in years:
         factor = rng.uniform(0.82, 0.98)
         rows += [
-            [f"{y}-{m:02d}", _da_num(gd * factor * rng.uniform(0.9, 1.1), 1)]
+            [f"{y}-{m:02d}", da_number(gd * factor * rng.uniform(0.9, 1.1), 1)]
             for m, gd in enumerate(normal, 1)
         ]
     _write(reference / "graddage.csv", rows, delimiter=";", encoding="utf-8")
     rows = [["forsyningsart", "aar", "g_co2e_pr_kwh", "kilde"]]
     for y in years:
         rows += [
-            ["el", str(y), _da_num(130 - 10 * (y - years[0]), 1), "Energinet miljødeklaration (demo)"],
+            ["el", str(y), da_number(130 - 10 * (y - years[0]), 1), "Energinet miljødeklaration (demo)"],
             ["fjernvarme", str(y), "72", "Varedeklaration (demo)"],
             ["naturgas", str(y), "204", "Energistyrelsen (demo)"],
             ["olie", str(y), "266", "Energistyrelsen (demo)"],

@@ -19,7 +19,7 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import Profile
 from pipeline.quality import gx_gate
 from pipeline.settings import Home
-from pipeline.text import canonical_kommunekode
+from pipeline.text import canonical_kommunekode, da_number
 from pipeline.timing import stage
 from pipeline.validator import SubmissionFile, ValidationResult, validate_files
 from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
@@ -237,13 +237,9 @@ def volume_drop(con, sub: Submission, accepted_buildings: str | None) -> str | N
         return None
     return (
         f"Antal bygninger eller samlet areal er faldet mere end {VOLUME_DROP_SHARE * 100:.0f} % i forhold til den aktive "
-        f"version: {old[0]} → {new[0]} bygninger, {_da(old[1])} → {_da(new[1])} m². Versionen venter på, at "
+        f"version: {old[0]} → {new[0]} bygninger, {da_number(old[1])} → {da_number(new[1])} m². Versionen venter på, at "
         f"stewarden godkender den (`kkm2 accept {sub.kommunekode} {sub.aar} --reason ...`)."
     )
-
-
-def _da(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".")
 
 
 def _fault_point() -> None:

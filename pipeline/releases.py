@@ -8,7 +8,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.settings import DUCKDB_MEMORY_LIMIT, DUCKDB_THREADS, TIME_ZONE, Home
+from pipeline.settings import Home, connect
 
 OFFICIAL = "officielle.json"
 
@@ -81,12 +81,7 @@ def resolve(home: Home, release: str | None) -> Path:
 
 def open_release(folder: Path):
     """A read-only SQL connection to a release: no writes, no files read or written outside it."""
-    import duckdb
-
-    con = duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True)
-    con.execute(f"SET TimeZone = '{TIME_ZONE}'")
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
-    con.execute(f"SET threads = {DUCKDB_THREADS}")
+    con = connect(folder / "warehouse.duckdb", read_only=True)
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con

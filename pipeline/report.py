@@ -19,7 +19,7 @@ import json
 import shutil
 from pathlib import Path
 
-from pipeline.settings import REPO_ROOT, TIME_ZONE
+from pipeline.settings import REPO_ROOT, connect
 from pipeline.text import canonical_kommunekode
 
 ASSETS = REPO_ROOT / "pipeline" / "report_assets"
@@ -47,12 +47,10 @@ GEO_KEYS = ("kommunekode", "KOMKODE", "komkode", "lau_1", "kode")
 def write_report(release: Path, geojson: Path | None = None, out: Path | None = None) -> list[Path]:
     """Write the report of `release` into `out` (default: the release itself, while it is being published):
     report/ and kommuner/<kode>/rapport.html. Returns the pages."""
-    import duckdb
     import plotly.offline
 
     out = out or release
-    con = duckdb.connect(str(release / "warehouse.duckdb"), read_only=True)
-    con.execute(f"SET TimeZone = '{TIME_ZONE}'")
+    con = connect(release / "warehouse.duckdb", read_only=True)
     try:
         root = out / "report"
         shutil.rmtree(root, ignore_errors=True)

@@ -40,11 +40,13 @@ def write_snapshot(con, home: Home) -> None:
     folder = status_dir(home)
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / f".{SNAPSHOT}.{os.getpid()}"
-    con.execute(f"COPY ({SNAPSHOT_SQL}) TO '{tmp}' (FORMAT parquet)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _status AS {SNAPSHOT_SQL}")
+    con.execute(f"COPY _status TO '{tmp}' (FORMAT parquet)")
     os.replace(tmp, folder / SNAPSHOT)
     versions = con.execute(
-        "SELECT DISTINCT kommunekode, aar, version, status, aktiv FROM (" + SNAPSHOT_SQL + ") ORDER BY ALL"
+        "SELECT DISTINCT kommunekode, aar, version, status, aktiv FROM _status ORDER BY ALL"
     ).fetchall()
+    con.execute("DROP TABLE _status")
     text = json.dumps([list(v) for v in versions])
     target = folder / VERSIONS
     if not target.exists() or target.read_text() != text:

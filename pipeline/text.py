@@ -22,6 +22,11 @@ def header_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", fold(name))
 
 
+def da_number(x: float, decimals: int = 0) -> str:
+    """Danish number format with a fixed number of decimals: 1234.5 -> '1.234,5'."""
+    return f"{x:,.{decimals}f}".replace(",", "§").replace(".", ",").replace("§", ".")
+
+
 def canonical_kommunekode(value: str) -> str | None:
     """`101` and `0101` -> `0101`; anything that is not 3-4 digits -> None."""
     v = value.strip()

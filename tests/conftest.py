@@ -3,6 +3,7 @@ DuckDB, dbt, Dagster in-process and GX) and reused by the tests that read them."
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -66,6 +67,15 @@ def mem():
     con = connect()
     yield con
     con.close()
+
+
+def tree_digest(folder: Path) -> str:
+    """One hash over every file's relative path and bytes below `folder` (links not followed twice)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
 
 
 def query(path: Path, sql: str, params=None) -> list[tuple]:

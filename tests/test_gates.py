@@ -4,24 +4,16 @@ reason stored, the Data Docs page written; a tampered mart blocks publication.""
 from __future__ import annotations
 
 import csv
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from conftest import query as q
+from conftest import tree_digest
 
 from pipeline.ingest import discover, ingest_submission
 from pipeline.run import run
 from pipeline.settings import Home, activate, connect
-
-
-def tree_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import tree_digest
 
 from pipeline.contract.datasets import DATASETS
 from pipeline.settings import Home, connect
@@ -77,14 +78,6 @@ def versions(home: Home) -> list[tuple]:
         ).fetchall()
     finally:
         con.close()
-
-
-def tree_digest(folder: Path) -> str:
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file():
-            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.quality.gx_gate import _gx
+from pipeline.quality.gx_gate import _gx_module, pandas_batch_definition
+from pipeline.text import da_number
 
 NATIONAL = "nationalt"
 # A building's energy per m² is implausible outside the previous release's p1–p99 for its sektor; a sektor
@@ -69,11 +70,7 @@ class DocsWriter:
 
     def _context(self, folder: str):
         if folder not in self.contexts:
-            from great_expectations.data_context.types.base import ProgressBarsConfig
-
-            gx, _ = _gx()
-            ctx = gx.get_context(mode="ephemeral")
-            ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            ctx, batch_def = pandas_batch_definition("gate")
             ctx.add_data_docs_site(
                 site_name="kkm2",
                 site_config={
@@ -85,18 +82,13 @@ class DocsWriter:
                     "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
                 },
             )
-            batch_def = (
-                ctx.data_sources.add_pandas("kkm2")
-                .add_dataframe_asset("gate")
-                .add_batch_definition_whole_dataframe("hele")
-            )
             self.contexts[folder] = (ctx, batch_def)
         return self.contexts[folder]
 
     def validate(self, folder: str, suite_name: str, df, expectations: list) -> list[dict]:
         """Run `expectations` on `df`; returns one dict per expectation. Raises GxEvaluatedNothing when GX
         evaluated nothing on a non-empty frame."""
-        gx, _ = _gx()
+        gx = _gx_module()
         ctx, batch_def = self._context(folder)
         suite = gx.ExpectationSuite(name=suite_name)
         for e in expectations:
@@ -148,11 +140,6 @@ class DocsWriter:
             os.symlink("../static", p / "static")
 
 
-def _da(x: float, decimals: int = 1) -> str:
-    """1234.5 → '1.234,5' (Danish number format for messages)."""
-    return f"{x:,.{decimals}f}".replace(",", "§").replace(".", ",").replace("§", ".")
-
-
 def _plain(v):
     if isinstance(v, dict | list | str | int | float | bool) or v is None:
         return v
@@ -189,7 +176,7 @@ def _summarise(gate, kontrol, k, aar, checks, fail_status, besked_ok, besked_fej
 
 def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckResult]:
     """Plausibility across submissions: warnings, never blocking."""
-    gx, _ = _gx()
+    gx = _gx_module()
     E = gx.expectations
     out: list[CheckResult] = []
     # energy per m² against the previous release's distribution for the sektor
@@ -254,8 +241,8 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
                 )
                 if out[-1].failed:  # the examples a person can act on: building, figure, value, the range
                     out[-1].eksempler = [
-                        f"{row.bygning_id}: {f} {_da(getattr(row, f))} (p1–p99 {_da(getattr(row, f + '_p01'))}"
-                        f"–{_da(getattr(row, f + '_p99'))})"
+                        f"{row.bygning_id}: {f} {da_number(getattr(row, f), 1)} (p1–p99 {da_number(getattr(row, f + '_p01'), 1)}"
+                        f"–{da_number(getattr(row, f + '_p99'), 1)})"
                         for f in ENERGY_FIGURES
                         for row in g.itertuples()
                         if getattr(row, f + "_p01")
@@ -288,11 +275,12 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
                 "advarsel",
                 "Alle målere dækker hele deres aktive periode.",
                 lambda failed, gaps=gaps: (
-                    f"{len(gaps)} målere har huller i året (dækning under {_da(METER_COVERAGE_MIN_PCT)} %)."
+                    f"{len(gaps)} målere har huller i året (dækning under {da_number(METER_COVERAGE_MIN_PCT, 1)} %)."
                 ),
             )
             r.eksempler = [
-                f"{m} ({_da(d)} %)" for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
+                f"{m} ({da_number(d, 1)} %)"
+                for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
             ][:10]
             out.append(r)
     return out
@@ -300,7 +288,7 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
 
 def gate3(con, docs: DocsWriter) -> list[CheckResult]:
     """The publication gate: reconciliation identities, hard bounds, suppression."""
-    gx, _ = _gx()
+    gx = _gx_module()
     E = gx.expectations
     out: list[CheckResult] = []
     tol = RECONCILIATION_TOLERANCE
@@ -451,8 +439,8 @@ def _identity_text(check: dict, r) -> str:
         "i_mart": f"{int(r.aktive_bygninger)} aktive bygninger, men {int(r.i_mart)} i mart_noegletal_bygning",
         "antal_kommune": f"{int(r.aktive_bygninger)} aktive bygninger, men antal_bygninger = {r.antal_kommune:g}",
         "dubletter": f"{int(r.dubletter)} bygninger optræder mere end én gang",
-        "areal_afvigelse": f"bda_m2 for kommunen afviger {_da(100 * r.areal_afvigelse, 2)} % fra summen over bygningerne",
-        "forbrug_afvigelse": f"fct_forbrug_maaned afviger {_da(100 * r.forbrug_afvigelse, 2)} % fra det kalenderiserede forbrug",
+        "areal_afvigelse": f"bda_m2 for kommunen afviger {da_number(100 * r.areal_afvigelse, 2)} % fra summen over bygningerne",
+        "forbrug_afvigelse": f"fct_forbrug_maaned afviger {da_number(100 * r.forbrug_afvigelse, 2)} % fra det kalenderiserede forbrug",
     }.get(col, col)
 
 
