@@ -296,13 +296,12 @@ class Validator:
             sel = self._load_file(dataset, f)
             if sel is not None:
                 selects.append(sel)
-        stage = f"stage_{name}"
-        self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        stage = f"stage_{name}"  # a view: the typed table below is the first copy of the rows
         if selects:
-            self.con.execute(f"CREATE TEMP TABLE {stage} AS " + " UNION ALL ".join(selects))
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS " + " UNION ALL ".join(selects))
         else:
             cols = ", ".join(f"NULL::VARCHAR AS {c.name}__raw" for c in dataset.columns)
-            self.con.execute(f"""CREATE TEMP TABLE {stage} AS SELECT NULL::VARCHAR AS _fil,
+            self.con.execute(f"""CREATE OR REPLACE TEMP VIEW {stage} AS SELECT NULL::VARCHAR AS _fil,
                 NULL::VARCHAR AS _ark, NULL::BIGINT AS _row, NULL::VARCHAR AS _skip, NULL::VARCHAR AS _tz,
                 {cols} WHERE false""")
         typed = f"typed_{name}"
@@ -460,8 +459,10 @@ class Validator:
                     f"CASE WHEN regexp_matches({clean}, '{OFFSET_RE}') THEN "
                     f"try_cast(regexp_replace({clean}, '(\\d)\\.(\\d\\d)', '\\1:\\2') AS TIMESTAMPTZ) END"
                     f" AS {c.name}__inst_off",
-                    f"length({clean}) <= 10 AND try_strptime({clean}, {_str_list(DATE_FORMATS)}) IS NOT NULL"
-                    f" AS {c.name}__date_only",
+                    # CASE, not AND: DuckDB evaluates both sides of an AND in a projection, and trying four
+                    # date formats on every 25-character timestamp cost 0,7 s per 880 000 rows.
+                    f"CASE WHEN length({clean}) <= 10 THEN try_strptime({clean}, {_str_list(DATE_FORMATS)}) "
+                    f"IS NOT NULL ELSE false END AS {c.name}__date_only",
                 ]
         self.con.execute(f"DROP TABLE IF EXISTS {typed}")
         self.con.execute(f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(exprs)} FROM {stage}")
@@ -665,20 +666,8 @@ class Validator:
         con, y = self.con, self.aar
         live = "_skip IS NULL"
         units = code_lists.units_by_supply()
-        # Resolve the supply type and building from maalere where the file leaves them out.
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE {t}_m AS
-            SELECT t.*,
-                   coalesce(t.forsyningsart, m.forsyningsart) AS forsyningsart_r,
-                   m.forsyningsart AS forsyningsart_m,
-                   m.maaler_id IS NOT NULL AS i_maalere,
-                   coalesce(t.maaletype, 'forbrug') AS maaletype_r
-            FROM {t} t
-            LEFT JOIN (SELECT maaler_id, any_value(forsyningsart) AS forsyningsart FROM acc_maalere
-                       GROUP BY 1) m USING (maaler_id)
-        """)
-        con.execute(f"DROP TABLE {t}")
-        con.execute(f"ALTER TABLE {t}_m RENAME TO {t}")
+        # Supply type from maalere where the file leaves it out, and each period's instants: one new copy.
+        self._resolve_periods(t)
         self.row_findings(
             "forbrug",
             t,
@@ -734,7 +723,6 @@ class Validator:
             "paakraevet",
             "'Værdi mangler i periode_fra; kun aflæsninger (maaletype = aflaesning) må udelade den.'",
         )
-        self._resolve_periods(t)
         self.row_findings(
             "forbrug",
             t,
@@ -777,33 +765,61 @@ class Validator:
         self.con.execute(f"DROP TABLE {t}")
         self.con.execute(f"ALTER TABLE {t}_r RENAME TO {t}")
 
+    def _ambiguous(self, col: str) -> str:
+        """A local wall-clock time without an offset that occurs twice (the repeated autumn hour)."""
+        tz = f"coalesce(_tz, {q(TIME_ZONE)})"
+        return (
+            f"(NOT {col}__has_off AND {col} IS NOT NULL AND "
+            f"timezone({tz}, timezone({tz}, {col}) - INTERVAL 1 HOUR) = {col})"
+        )
+
+    def _occurrences(self, t: str, col: str, series: str) -> str:
+        """`_fil, _row, _occ` for the rows whose `col` is ambiguous: which of the equal readings of a series in a
+        file each row is (file order). Only those rows are sorted; every other row's occurrence is 1."""
+        return (
+            f"SELECT _fil, _row, row_number() OVER (PARTITION BY _fil, {series}, {col} ORDER BY _row) AS _occ "
+            f"FROM {t} WHERE {self._ambiguous(col)}"
+        )
+
     def _add_instant(self, t: str, col: str, series: str, out: str) -> None:
         """Add `out`, the instant of `col`, for a series identified by `series` (e.g. a room)."""
         self._replace(
             t,
             f"""
-            SELECT * EXCLUDE (_occ), {self._instant(col)} AS {out} FROM (
-                SELECT *, row_number() OVER (PARTITION BY _fil, {series}, {col} ORDER BY _row) AS _occ
-                FROM {t})
+            WITH amb AS ({self._occurrences(t, col, series)})
+            SELECT t.*, {self._instant(col, "coalesce(amb._occ, 1)")} AS {out}
+            FROM {t} t LEFT JOIN amb USING (_fil, _row)
         """,
         )
 
     def _resolve_periods(self, t: str) -> None:
-        """INFORMATION_MODEL.md, Time: a row's end is its start plus its nominal length when the row is
+        """The supply type from maalere where a row leaves it out, and each period's instants.
+        INFORMATION_MODEL.md, Time: a row's end is its start plus its nominal length when the row is
         shorter than a day (so the repeated autumn hour does not overlap); a date-only end is exclusive on
-        the 1st of a month or at the same meter's next period start, else inclusive (end of that day)."""
+        the 1st of a month or at the same meter's next period start, else inclusive (end of that day).
+        The windows run only over the rows that need them (ambiguous local times; meters with date-only
+        ends): sorting every hourly reading cost 1 s per 880 000 rows."""
         tz = f"coalesce(_tz, {q(TIME_ZONE)})"
         self._replace(
             t,
             f"""
-            WITH occ AS (
-                SELECT *,
-                       row_number() OVER (PARTITION BY _fil, maaler_id, periode_fra ORDER BY _row) AS _occ,
-                       lead(CAST(periode_fra AS DATE)) OVER (
+            WITH amb AS ({self._occurrences(t, "periode_fra", "maaler_id")}),
+            nxt AS (
+                SELECT _fil, _row, lead(CAST(periode_fra AS DATE)) OVER (
                            PARTITION BY maaler_id ORDER BY periode_fra, _row) AS _next_fra_dato
-                FROM {t}
-            ), fra AS (
-                SELECT * EXCLUDE (_occ), {self._instant("periode_fra")} AS fra_tid FROM occ
+                FROM {t} WHERE maaler_id IN (SELECT maaler_id FROM {t} WHERE periode_til__date_only)
+            ),
+            m AS (SELECT maaler_id, any_value(forsyningsart) AS forsyningsart FROM acc_maalere GROUP BY 1),
+            fra AS (
+                SELECT t.*,
+                       coalesce(t.forsyningsart, m.forsyningsart) AS forsyningsart_r,
+                       m.forsyningsart AS forsyningsart_m,
+                       m.maaler_id IS NOT NULL AS i_maalere,
+                       coalesce(t.maaletype, 'forbrug') AS maaletype_r,
+                       nxt._next_fra_dato,
+                       {self._instant("t.periode_fra", "coalesce(amb._occ, 1)")} AS fra_tid
+                FROM {t} t LEFT JOIN amb USING (_fil, _row) LEFT JOIN nxt USING (_fil, _row)
+                LEFT JOIN m ON m.maaler_id = t.maaler_id
             )
             SELECT * EXCLUDE (_next_fra_dato),
                    CASE WHEN periode_til__has_off THEN periode_til__inst_off
