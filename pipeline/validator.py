@@ -446,26 +446,37 @@ class Validator:
 
     # ---- parsing --------------------------------------------------------------------------------
     def _parse(self, dataset: Dataset, stage: str, typed: str) -> None:
+        # Inner query: each value without its decimal-comma mark, and whether a time has a UTC offset (one
+        # regular expression per value); the outer query types them.
+        inner = ["_fil", "_ark", "_row", "_skip", "_tz"]
         exprs = ["_fil", "_ark", "_row", "_skip", "_tz"]
         for c in dataset.columns:
             raw = f"{c.name}__raw"
-            marked = f"starts_with({raw}, '§')"
-            clean = f"CASE WHEN {marked} THEN substr({raw}, 2) ELSE {raw} END"
-            exprs.append(f"{clean} AS {raw}")
-            exprs.append(f"{self._parse_expr(c, clean, marked)} AS {c.name}")
+            marked = f"{c.name}__comma"
+            inner.append(f"starts_with({raw}, '§') AS {marked}")
+            inner.append(f"CASE WHEN starts_with({raw}, '§') THEN substr({raw}, 2) ELSE {raw} END AS {raw}")
+            exprs.append(raw)
             if c.type in ("ts", "tsdate"):
+                has_off = f"{c.name}__has_off"
+                inner.append(f"regexp_matches({raw}, '{OFFSET_RE}') AS {has_off}")
                 exprs += [
-                    f"regexp_matches({clean}, '{OFFSET_RE}') AS {c.name}__has_off",
-                    f"CASE WHEN regexp_matches({clean}, '{OFFSET_RE}') THEN "
-                    f"try_cast(regexp_replace({clean}, '(\\d)\\.(\\d\\d)', '\\1:\\2') AS TIMESTAMPTZ) END"
+                    f"CASE WHEN NOT {has_off} THEN {self._parse_expr(c, raw, marked)} END AS {c.name}",
+                    has_off,
+                    # DuckDB's own cast first; `12.00+01` (a dot between hours and minutes) takes the rewrite
+                    f"CASE WHEN {has_off} THEN coalesce(try_cast({raw} AS TIMESTAMPTZ), "
+                    f"try_cast(regexp_replace({raw}, '(\\d)\\.(\\d\\d)', '\\1:\\2') AS TIMESTAMPTZ)) END"
                     f" AS {c.name}__inst_off",
                     # CASE, not AND: DuckDB evaluates both sides of an AND in a projection, and trying four
                     # date formats on every 25-character timestamp cost 0,7 s per 880 000 rows.
-                    f"CASE WHEN length({clean}) <= 10 THEN try_strptime({clean}, {_str_list(DATE_FORMATS)}) "
+                    f"CASE WHEN length({raw}) <= 10 THEN try_strptime({raw}, {_str_list(DATE_FORMATS)}) "
                     f"IS NOT NULL ELSE false END AS {c.name}__date_only",
                 ]
+            else:
+                exprs.append(f"{self._parse_expr(c, raw, marked)} AS {c.name}")
         self.con.execute(f"DROP TABLE IF EXISTS {typed}")
-        self.con.execute(f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(exprs)} FROM {stage}")
+        self.con.execute(
+            f"CREATE TEMP TABLE {typed} AS SELECT {', '.join(exprs)} FROM (SELECT {', '.join(inner)} FROM {stage})"
+        )
 
     @staticmethod
     def _parse_expr(c: Column, v: str, comma_marked: str) -> str:
@@ -494,8 +505,8 @@ class Validator:
             # offset has no wall-clock reading here (its instant is {c}__inst_off). ISO values take DuckDB's
             # own cast first: trying 17 formats on every row cost 2,5 s per 500 000 readings.
             return (
-                f"CASE WHEN NOT regexp_matches({v}, '{OFFSET_RE}') THEN coalesce(try_cast({v} AS TIMESTAMP), "
-                f"try_strptime({v}, {_str_list(TS_FORMATS)}), try_strptime({v}, {_str_list(DATE_FORMATS)})) END"
+                f"coalesce(try_cast({v} AS TIMESTAMP), try_strptime({v}, {_str_list(TS_FORMATS)}), "
+                f"try_strptime({v}, {_str_list(DATE_FORMATS)}))"
             )
         if c.type == "code":
             lookup = code_lists.code_lookup(c.codes)

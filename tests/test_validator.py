@@ -186,7 +186,11 @@ def test_autumn_dst_hour_is_kept_twice_in_file_order_and_spring_gap_is_no_overla
 
 
 def test_timestamps_with_offsets_are_instants(mem, tmp_path):
-    rows = "M1;B1;el;2024-06-01T00:00:00Z;2024-06-01T01:00:00+00:00;1;kWh\n"
+    rows = (
+        "M1;B1;el;2024-06-01T00:00:00Z;2024-06-01T01:00:00+00:00;1;kWh\n"
+        # fractional seconds and a dot between hours and minutes, both with an offset
+        "M2;B1;el;2024-06-01T02:00:00.000+02:00;2024-06-01 01.00+00:00;1;kWh\n"
+    )
     _, findings = validate(
         mem,
         tmp_path,
@@ -196,7 +200,10 @@ def test_timestamps_with_offsets_are_instants(mem, tmp_path):
         },
     )
     assert not errors(findings)
-    assert mem.execute("SELECT epoch(periode_fra) FROM acc_forbrug").fetchall()[0][0] == 1717200000
+    assert mem.execute("SELECT epoch(periode_fra), epoch(periode_til) FROM acc_forbrug ORDER BY _row").fetchall() == [
+        (1717200000, 1717203600),
+        (1717200000, 1717203600),
+    ]
 
 
 def test_meter_from_maalere_fills_building_and_supply(mem, tmp_path):
