@@ -113,18 +113,36 @@ def load_suite(name: str):
     gx, _ = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    data = json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    data = _suite_data(name)
     suite = gx.ExpectationSuite(name=data["name"])
     for e in data["expectations"]:
         suite.add_expectation_configuration(ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"]))
     return suite
 
 
+def suite_columns(dataset: str) -> list[str]:
+    """The columns the dataset's committed suite looks at, in contract order."""
+    used = {e["kwargs"]["column"] for e in _suite_data(dataset)["expectations"]}
+    return [c for c in DATASETS[dataset].column_names if c in used]
+
+
+def accepted_frame(con, dataset: str, table: str):
+    """The accepted rows as GX's pandas batch: only the suite's columns, through Arrow, text as categoricals.
+    DuckDB's `.df()` builds one Python string per value (0,55 s per 880 000 meter readings) and GX's
+    expectations on object columns are slower too; Arrow → categorical takes 0,14 s, GX 0,14 s. (Arrow-backed
+    pandas columns are no good: GX on them took 15 s.)"""
+    cols = ", ".join(suite_columns(dataset)) or "1 AS _ingen"
+    return con.sql(f"SELECT {cols} FROM {table}").to_arrow_table().to_pandas(strings_to_categorical=True)
+
+
+def _suite_data(name: str) -> dict:
+    return json.loads((SUITES_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def check_accepted(con, dataset: str, table: str) -> dict:
     """Validate the accepted rows in `table` with the dataset's committed suite.
     Returns {"success": bool, "rows": n, "failures": [{expectation, column, unexpected_count}]}."""
-    cols = ", ".join(DATASETS[dataset].column_names)
-    df = con.execute(f"SELECT {cols} FROM {table}").df()
+    df = accepted_frame(con, dataset, table)
     if df.empty:
         return {"success": True, "rows": 0, "failures": []}
     _, batch_def = _gx()
