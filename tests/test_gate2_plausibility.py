@@ -40,7 +40,9 @@ def test_energy_outliers_against_the_previous_release_and_meter_gaps(tmp_path):
         "('0147', 2024, 'M3', 'C1', 'el', 100, 100)) "
         "t(kommunekode, aar, maaler_id, bygning_id, forsyningsart, daekkede_sekunder, forventede_sekunder)"
     )
-    results = {(r.kontrol, r.kommunekode): r for r in gate2(con, DocsWriter(tmp_path / "quality"), previous)}
+    docs = DocsWriter(tmp_path / "quality")
+    results = {(r.kontrol, r.kommunekode): r for r in gate2(con, docs, previous)}
+    docs.finish()
     energy = results[("energi_uden_for_fordeling", "0101")]
     assert energy.status == "advarsel" and energy.gate == "2"
     assert energy.antal == 2  # B2's el above p99 and B3's heat below p1; B4's sektor has no distribution

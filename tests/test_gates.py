@@ -99,6 +99,9 @@ def test_gx_evaluating_nothing_fails_loudly(tmp_path):
             df,
             [gx.expectations.ExpectColumnValuesToBeBetween(column="findes_ikke", min_value=0)],
         )
+    docs.finish()  # the Data Docs are rendered once, at the end, and name what was validated
+    assert "probe_ok" in (tmp_path / "q" / "0101" / "index.html").read_text(encoding="utf-8")
+    assert (tmp_path / "q" / "static").is_dir() and (tmp_path / "q" / "0101" / "static").is_symlink()
 
 
 def test_gate3_holds_back_one_municipality_out_of_bounds_and_the_others_flow(gated):

@@ -100,7 +100,7 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             target_path=home.tmp / "dbt_gate",
             raise_on_error=True,
         ).wait()
-        docs.share_static()
+        docs.finish()
     failed3 = [r for r in r3 if r.failed]
     warn2 = [r for r in r2 if r.failed]
     yield dg.MaterializeResult(
