@@ -109,9 +109,45 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class FileHashes:
+    """sha256 of landing files, remembered by (path, size, mtime_ns) in the home folder, so a file that did not
+    change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it."""
+
+    def __init__(self, home: Home):
+        self.path = home.tmp / "filhash.json"
+        try:
+            self.known: dict = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            self.known = {}
+        self.changed = False
+
+    def sha(self, path: Path) -> str:
+        st = path.stat()
+        key, stamp = str(path.resolve()), [st.st_size, st.st_mtime_ns]
+        hit = self.known.get(key)
+        if hit and hit[:2] == stamp:
+            return hit[2]
+        sha = sha256_file(path)
+        self.known[key] = [*stamp, sha]
+        self.changed = True
+        return sha
+
+    def save(self) -> None:
+        if self.changed:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.known), encoding="utf-8")
+            tmp.replace(self.path)
+            self.changed = False
+
+
+def archive_path(home: Home, path: Path, sha: str) -> Path:
+    return home.archive / sha[:2] / (sha + path.suffix.lower())
+
+
 def archive_file(home: Home, path: Path, sha: str) -> Path:
     """Keep the original bytes, immutable, by sha256."""
-    dst = home.archive / sha[:2] / (sha + path.suffix.lower())
+    dst = archive_path(home, path, sha)
     if not dst.exists():
         dst.parent.mkdir(parents=True, exist_ok=True)
         tmp = dst.with_suffix(dst.suffix + ".tmp")
@@ -124,6 +160,60 @@ def archive_file(home: Home, path: Path, sha: str) -> Path:
 def fingerprint(entries: list[dict]) -> str:
     text = "\n".join(f"{e['fil']}\t{e['sha256']}" for e in sorted(entries, key=lambda e: e["fil"]))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def submission_fingerprint(home: Home, sub: Submission, profiles: list[Profile], hashes: FileHashes):
+    """What a submission version is: its files' sha256 and the import profiles that apply to them.
+    Returns (fingerprint, one entry per file, the applied profiles)."""
+    entries = []
+    for f in sub.files:
+        sha = hashes.sha(f.path)
+        entries.append(
+            {
+                "fil": f.relpath,
+                "sha256": sha,
+                "bytes": f.path.stat().st_size,
+                "dataset": f.dataset,
+                "arkiv": str(archive_path(home, f.path, sha).relative_to(home.root)),
+            }
+        )
+    applied = sorted(
+        {p.name: p for f in sub.files for p in profiles if p.applies_to(sub.kommunekode, f.relpath)}.items()
+    )
+    fp = fingerprint(
+        entries
+        + [
+            {"fil": f"profil:{name}", "sha256": hashlib.sha256(p.source_text.encode()).hexdigest()}
+            for name, p in applied
+        ]
+    )
+    return fp, entries, applied
+
+
+def unchanged_municipalities(con, home: Home, subs, profiles: list[Profile]) -> set[str]:
+    """Municipalities whose every submission in landing/ is exactly its newest version (nothing to ingest)."""
+    if not con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'submissions'"
+    ).fetchall()[0][0]:
+        return set()
+    latest = {
+        (k, aar): fp
+        for k, aar, fp in con.execute(
+            "SELECT kommunekode, aar, arg_max(fingeraftryk, version) FROM audit.submissions GROUP BY ALL"
+        ).fetchall()
+    }
+    hashes = FileHashes(home)
+    same: dict[str, bool] = {}
+    for (k, aar), sub in sorted(subs.items()):
+        if same.get(k, True):
+            known = latest.get((k, aar))
+            same[k] = (
+                known is not None
+                and not sub.problems
+                and (submission_fingerprint(home, sub, profiles, hashes)[0] == known)
+            )
+    hashes.save()
+    return {k for k, ok in same.items() if ok}
 
 
 @dataclass
@@ -147,30 +237,12 @@ def ingest_submission(
     Everything a version writes is written in one transaction."""
     ensure_schema(con)
     profiles = profiles or []
-    entries = []
-    for f in sub.files:
-        with stage("archive"):
-            sha = sha256_file(f.path)
-            arch = archive_file(home, f.path, sha)
-        entries.append(
-            {
-                "fil": f.relpath,
-                "sha256": sha,
-                "bytes": f.path.stat().st_size,
-                "dataset": f.dataset,
-                "arkiv": str(arch.relative_to(home.root)),
-            }
-        )
-    applied = sorted(
-        {p.name: p for f in sub.files for p in profiles if p.applies_to(sub.kommunekode, f.relpath)}.items()
-    )
-    fp = fingerprint(
-        entries
-        + [
-            {"fil": f"profil:{name}", "sha256": hashlib.sha256(p.source_text.encode()).hexdigest()}
-            for name, p in applied
-        ]
-    )
+    hashes = FileHashes(home)
+    with stage("archive"):
+        fp, entries, applied = submission_fingerprint(home, sub, profiles, hashes)
+        for f, e in zip(sub.files, entries, strict=True):
+            archive_file(home, f.path, e["sha256"])
+        hashes.save()
     last = con.execute(
         "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
         "ORDER BY version DESC LIMIT 1",

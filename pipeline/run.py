@@ -61,7 +61,7 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         prepare_manifest()
         from pipeline.contract.profiles import load_profiles
         from pipeline.definitions import defs
-        from pipeline.ingest import discover
+        from pipeline.ingest import discover, unchanged_municipalities
 
         instance = DagsterInstance.get()
         for run_id in recover_dead_runs(instance):
@@ -74,7 +74,18 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         report.landing_problems = [f"{p.path}: {p.besked}" for p in problems]
         report.landing_problems += load_profiles(home.reference / "profiler")[1]
         ingest = defs.resolve_job_def("ingest")
+        profiles = load_profiles(home.reference / "profiler")[0]
+        unchanged = set()
+        if home.warehouse.exists():  # a municipality whose files are all its newest versions needs no run
+            con = connect(home.warehouse, read_only=True)
+            try:
+                unchanged = unchanged_municipalities(con, home, subs, profiles)
+            finally:
+                con.close()
         for k in sorted({k for k, _ in subs}, reverse=reverse):
+            if k in unchanged:
+                report.ingest_ok[k] = True
+                continue
             res = ingest.execute_in_process(
                 partition_key=k, instance=instance, raise_on_error=False, run_config=quiet, tags=tags
             )

@@ -676,7 +676,7 @@ class Validator:
         )
 
     def _rules_forbrug(self, t: str) -> None:
-        con, y = self.con, self.aar
+        y = self.aar
         live = "_skip IS NULL"
         units = code_lists.units_by_supply()
         # Supply type from maalere where the file leaves it out, and each period's instants: one new copy.

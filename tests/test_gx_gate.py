@@ -28,8 +28,18 @@ def test_gx_passes_valid_rows(mem):
 def test_every_kind_of_expectation_fails_loudly_on_text_columns(mem):
     """The batch GX sees has text as pandas categoricals: each kind of expectation still finds its row."""
     long_id = "B" * 65
-    given = ["bygning_id", "navn", "bbr_id", "postnummer", "anvendelseskode", "bruttodriftsareal_m2", "ejerforhold"]
-    rest = ", ".join(f"NULL::{c.sql_type} AS {c.name}" for c in DATASETS["bygninger"].columns if c.name not in given)
+    given = [
+        "bygning_id",
+        "navn",
+        "bbr_id",
+        "postnummer",
+        "anvendelseskode",
+        "bruttodriftsareal_m2",
+        "ejerforhold",
+    ]
+    rest = ", ".join(
+        f"NULL::{c.sql_type} AS {c.name}" for c in DATASETS["bygninger"].columns if c.name not in given
+    )
     mem.execute(f"""CREATE TABLE acc AS SELECT *, {rest} FROM (VALUES
         ('B1', 'Skolen', '12345678-1234-1234-1234-123456789abc', '8000', 421, 1000.0, 'ejet'),
         ('B1', 'Hallen', 'ikke-en-uuid', '0100', 421, 500.0, 'ejet'),

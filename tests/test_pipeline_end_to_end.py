@@ -257,12 +257,25 @@ def test_municipality_figures_and_a_median_recomputed_from_raw_rows(demo_home):
     assert median == pytest.approx(values[1], rel=1e-9)
 
 
+def ingest_runs(home) -> list[str]:
+    """The partitions of the home's Dagster ingestion runs so far, newest first."""
+    from dagster import DagsterInstance, RunsFilter
+
+    from pipeline.settings import activate
+
+    activate(home)
+    with DagsterInstance.get() as instance:
+        return [r.tags.get("dagster/partition") for r in instance.get_runs(RunsFilter(job_name="ingest"))]
+
+
 def test_running_twice_on_the_same_landing_folder_changes_nothing(demo_home):
     home, _ = demo_home
     before = mart_fingerprints(home)
     versions_before = query(home.warehouse, "SELECT count(*) FROM audit.submissions")[0][0]
+    runs_before = ingest_runs(home)
     report = run(home)
     assert report.success
+    assert ingest_runs(home) == runs_before  # nothing changed: no ingestion run at all
     assert query(home.warehouse, "SELECT count(*) FROM audit.submissions")[0][0] == versions_before
     assert mart_fingerprints(home) == before
 
@@ -278,7 +291,11 @@ def test_a_changed_file_makes_a_new_version_and_only_it_is_active(demo_home, tmp
     others_before = query(home.current / "warehouse.duckdb", others, [k])
     try:
         bygninger.write_bytes(original.rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")  # drop the last building
+        runs_before = len(ingest_runs(home))
         assert run(home).success
+        assert ingest_runs(home)[: len(ingest_runs(home)) - runs_before] == [
+            k
+        ]  # only this municipality was ingested
         # another municipality's own figures do not change when this one resubmits
         assert query(home.current / "warehouse.duckdb", others, [k]) == others_before
         [(v,)] = query(

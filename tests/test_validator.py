@@ -200,7 +200,9 @@ def test_timestamps_with_offsets_are_instants(mem, tmp_path):
         },
     )
     assert not errors(findings)
-    assert mem.execute("SELECT epoch(periode_fra), epoch(periode_til) FROM acc_forbrug ORDER BY _row").fetchall() == [
+    assert mem.execute(
+        "SELECT epoch(periode_fra), epoch(periode_til) FROM acc_forbrug ORDER BY _row"
+    ).fetchall() == [
         (1717200000, 1717203600),
         (1717200000, 1717203600),
     ]
