@@ -213,7 +213,9 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         quality.exists()
     ):  # GX Data Docs of gates 2 and 3: quality/<kommunekode>/index.html, quality/nationalt/
         shutil.copytree(quality, tmp / "quality", symlinks=True)
-        manifest["quality"] = sorted(p.name for p in (tmp / "quality").iterdir() if p.name != "static")
+        manifest["quality"] = sorted(
+            p.name for p in (tmp / "quality").iterdir() if p.is_dir() and p.name != "static"
+        )
     docs_html = home.tmp / "dbt_docs" / "static_index.html"
     if docs_html.exists():
         (tmp / "docs").mkdir()

@@ -266,3 +266,37 @@ def test_gate2_volume_drop_waits_for_the_steward(gated, capsys):
     assert log[0][2].startswith("dagster (")
     assert main(["accept", k, "2024", "--reason", "igen", "--home", str(home.root)]) == 1
     assert "ingen version, der venter" in capsys.readouterr().err
+
+
+def test_identical_validations_are_taken_from_the_previous_release_and_changed_ones_run(tmp_path):
+    from pipeline.quality.gates import DocsWriter
+    from pipeline.quality.gx_gate import _gx
+
+    gx, _ = _gx()
+
+    def exps():
+        return [gx.expectations.ExpectColumnValuesToBeBetween(column="a", min_value=0, max_value=10)]
+
+    same, bad = pd.DataFrame({"a": [1, 2, 3]}), pd.DataFrame({"a": [1, 20]})
+    first = DocsWriter(tmp_path / "r1")
+    r_same = first.validate("0101", "probe", same, exps())
+    r_bad = first.validate("0147", "probe", bad, exps())
+    first.finish()
+    assert first.fresh == 2 and not r_bad[0]["success"]
+
+    second = DocsWriter(tmp_path / "r2", previous=tmp_path / "r1")
+    assert second.validate("0101", "probe", same, exps()) == r_same  # same input: not validated again
+    assert second.validate("0147", "probe", bad, exps()) == r_bad  # a failure stays a failure
+    changed = second.validate("0161", "probe", pd.DataFrame({"a": [1, 2, 4]}), exps())
+    second.finish()
+    assert second.fresh == 1 and changed[0]["success"]
+    for k in ("0101", "0147", "0161"):  # every folder has its Data Docs, sharing one static folder
+        assert "probe" in (tmp_path / "r2" / k / "index.html").read_text(encoding="utf-8")
+        assert (tmp_path / "r2" / k / "static").is_symlink()
+    assert (tmp_path / "r2" / "0101" / "static" / "styles").exists()
+
+    third = DocsWriter(tmp_path / "r3", previous=tmp_path / "r2")  # nothing changed: no GX at all
+    third.validate("0101", "probe", same, exps())
+    third.finish()
+    assert third.fresh == 0 and (tmp_path / "r3" / "static").is_dir()
+    assert (tmp_path / "r3" / "0101" / "index.html").exists()

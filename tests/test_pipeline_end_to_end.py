@@ -257,6 +257,19 @@ def test_municipality_figures_and_a_median_recomputed_from_raw_rows(demo_home):
     assert median == pytest.approx(values[1], rel=1e-9)
 
 
+def gate_validations(home) -> tuple[int, int]:
+    """The last gate run's (validations GX ran, validations taken from the previous release)."""
+    from dagster import AssetKey, DagsterInstance
+
+    from pipeline.settings import activate
+
+    activate(home)
+    with DagsterInstance.get() as instance:
+        event = instance.get_latest_materialization_event(AssetKey(["quality", "gates"]))
+    meta = event.asset_materialization.metadata
+    return meta["gx_valideringer"].value, meta["genbrugt_fra_forrige_udgivelse"].value
+
+
 def ingest_runs(home) -> list[str]:
     """The partitions of the home's Dagster ingestion runs so far, newest first."""
     from dagster import DagsterInstance, RunsFilter
@@ -293,9 +306,13 @@ def test_a_changed_file_makes_a_new_version_and_only_it_is_active(demo_home, tmp
         bygninger.write_bytes(original.rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")  # drop the last building
         runs_before = len(ingest_runs(home))
         assert run(home).success
-        assert ingest_runs(home)[: len(ingest_runs(home)) - runs_before] == [
-            k
-        ]  # only this municipality was ingested
+        new_runs = ingest_runs(home)[: len(ingest_runs(home)) - runs_before]
+        assert new_runs == [k]  # only this municipality was ingested
+        # the gates validated this municipality (both years: its Data Docs are made anew) and the national
+        # checks; the other two municipalities' validations had the same input as before and were reused
+        fresh, reused = gate_validations(home)
+        assert reused == 2 * 2 * 4 and fresh <= 2 * 4 + 1, (fresh, reused)
+        assert {p.name for p in (home.current / "quality").iterdir() if p.is_dir()} >= {"0360", "0450", k}
         # another municipality's own figures do not change when this one resubmits
         assert query(home.current / "warehouse.duckdb", others, [k]) == others_before
         [(v,)] = query(
