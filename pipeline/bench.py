@@ -5,8 +5,8 @@ For each scale S (fresh home, `kkm2 demo-data --scale S`):
       per stage), peak RSS of the process tree sampled every 0,2 s and attributed to the running stage;
   (b) the baseline: a fresh process that `CREATE TABLE … AS SELECT * FROM read_csv(…)` every CSV file into a
       new DuckDB database (same memory limit and threads), timed the same way.
-At the largest scale, one municipality's heat/water file is changed and `kkm2 run` is timed again (the
-resubmission). Results: bench/results/<timestamp>.json and .md, plus latest.json / latest.md. Fixed start-up
+At the largest scale, one municipality's heat/water file is changed and `kkm2 run` is timed again, twice (the
+first build after the load, then the steady state). Results: bench/results/<timestamp>.json and .md, plus latest.json / latest.md. Fixed start-up
 cost and per-row cost come from a least-squares line through (rows, seconds) over the scales."""
 
 from __future__ import annotations
@@ -152,23 +152,26 @@ def run_scale(scale: float, work: Path, resubmit: bool) -> dict:
         "stages": stage_table(timings, sampler.samples),
     }
     if resubmit:
-        # one municipality changes one dataset (its heat and water readings)
-        k = sorted(p.name for p in (home / "landing").iterdir())[0]
-        f = home / "landing" / k / "2024" / "forbrug_varme_vand.csv"
-        lines = f.read_text().splitlines()
-        lines[1] = lines[1].rsplit(",", 3)[0] + ",1.0," + ",".join(lines[1].rsplit(",", 3)[2:])
-        f.write_text("\n".join(lines) + "\n")
-        timings.unlink()
-        re_s, re_sampler, res = timed([*kkm2, "run"], {**env, "KKM2_TIMINGS": str(timings)})
-        if res.returncode:
-            raise SystemExit(f"resubmission failed:\n{res.stderr[-3000:]}")
-        result["resubmission"] = {
-            "kommune": k,
-            "seconds": round(re_s, 2),
-            "share_of_full": round(re_s / run_s, 3),
-            "peak_rss_mb": round(re_sampler.peak / 2**20),
-            "stages": stage_table(timings, re_sampler.samples),
-        }
+        # One municipality changes one dataset (its heat and water readings), twice: the first build after the
+        # initial load runs gate 2's energy check for the first time (there was no previous release), so every
+        # gate validation is new; the second is the steady state, where unchanged inputs are reused.
+        for name, line in (("resubmission", 1), ("resubmission_steady", 2)):
+            k = sorted(p.name for p in (home / "landing").iterdir())[0]
+            f = home / "landing" / k / "2024" / "forbrug_varme_vand.csv"
+            lines = f.read_text().splitlines()
+            lines[line] = lines[line].rsplit(",", 3)[0] + ",1.0," + ",".join(lines[line].rsplit(",", 3)[2:])
+            f.write_text("\n".join(lines) + "\n")
+            timings.unlink()
+            re_s, re_sampler, res = timed([*kkm2, "run"], {**env, "KKM2_TIMINGS": str(timings)})
+            if res.returncode:
+                raise SystemExit(f"resubmission failed:\n{res.stderr[-3000:]}")
+            result[name] = {
+                "kommune": k,
+                "seconds": round(re_s, 2),
+                "share_of_full": round(re_s / run_s, 3),
+                "peak_rss_mb": round(re_sampler.peak / 2**20),
+                "stages": stage_table(timings, re_sampler.samples),
+            }
     shutil.rmtree(home / "landing", ignore_errors=True)  # the CSV files are the largest part
     return result
 
@@ -221,12 +224,19 @@ def markdown(results: list[dict], meta: dict) -> str:
             f"{a['pipeline_s'] / a['rows'] * 1e6:.2f} µs/row."
         )
     for r in results:
-        if "resubmission" in r:
-            rs = r["resubmission"]
-            lines.append(
-                f"Resubmission of {rs['kommune']} (one dataset changed) at scale {r['scale']}: {rs['seconds']} s = "
-                f"{rs['share_of_full'] * 100:.1f} % of the full run."
-            )
+        for name, what in (
+            ("resubmission", "first build after the load"),
+            ("resubmission_steady", "steady state: the previous release has every gate check"),
+        ):
+            if name in r:
+                rs = r[name]
+                stages = ", ".join(
+                    f"{s} {v['seconds']:.1f}" for s, v in rs["stages"].items() if v["seconds"] >= 0.5
+                )
+                lines.append(
+                    f"Resubmission of {rs['kommune']} (one dataset changed; {what}) at scale {r['scale']}: "
+                    f"{rs['seconds']} s = {rs['share_of_full'] * 100:.1f} % of the full run ({stages} s)."
+                )
     return "\n".join(lines) + "\n"
 
 
