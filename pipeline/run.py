@@ -72,9 +72,9 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         }
         subs, problems = discover(home.landing)
         report.landing_problems = [f"{p.path}: {p.besked}" for p in problems]
-        report.landing_problems += load_profiles(home.reference / "profiler")[1]
+        profiles, profile_problems = load_profiles(home.reference / "profiler")
+        report.landing_problems += profile_problems
         ingest = defs.resolve_job_def("ingest")
-        profiles = load_profiles(home.reference / "profiler")[0]
         unchanged = set()
         if home.warehouse.exists():  # a municipality whose files are all its newest versions needs no run
             con = connect(home.warehouse, read_only=True)

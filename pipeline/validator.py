@@ -24,7 +24,7 @@ from pipeline.readers.csv import ReadError, read_csv
 from pipeline.readers.other import read_json, read_parquet, read_xlsx, sheet_names
 from pipeline.settings import TIME_ZONE
 from pipeline.templates import TEMPLATE_SHEETS
-from pipeline.text import canonical_kommunekode, header_key
+from pipeline.text import canonical_kommunekode, da_number, header_key
 from pipeline.timing import stage
 
 ERROR = "fejl"
@@ -761,10 +761,10 @@ class Validator:
         self._outside_year(t, y)
         self._eloverblik_totals(t)
 
-    def _instant(self, col: str, occ: str = "_occ") -> str:
+    def _instant(self, col: str, occ: str) -> str:
         """SQL for the instant of a parsed local time `col`: its own offset if it had one; else the file's
         time zone (an import profile's, or Europe/Copenhagen), the repeated autumn hour taken in file order
-        (occurrence 1 = summer time)."""
+        (`occ`, the row's occurrence from `_occurrences`: 1 = summer time)."""
         tz = f"coalesce(_tz, {q(TIME_ZONE)})"
         inst = f"timezone({tz}, {col})"
         ambiguous = f"timezone({tz}, {inst} - INTERVAL 1 HOUR) = {col}"
@@ -1114,13 +1114,13 @@ class Validator:
             self.file_finding(
                 "forbrug",
                 fil,
-                f"Periodesummen {_da(total)} for {fra} – {til} afviger mere "
-                f"end 1 % fra summen af timeværdierne {_da(s)}.",
+                f"Periodesummen {da_number(total, 3)} for {fra} – {til} afviger mere "
+                f"end 1 % fra summen af timeværdierne {da_number(s, 3)}.",
                 "periodesum_afviger",
                 WARNING,
                 raekke=row,
                 kolonne="maengde",
-                vaerdi=_da(total),
+                vaerdi=da_number(total, 3),
             )
 
     # ---- split into accepted, rejected and skipped ------------------------------------------------
@@ -1198,10 +1198,6 @@ def _decimal_comma_sql(col: str, semicolon: bool) -> str:
 def _year_start(y: int) -> str:
     """1 January of `y`, 00:00 local time (the session time zone is Europe/Copenhagen)."""
     return f"CAST(TIMESTAMP '{y}-01-01 00:00:00' AS TIMESTAMPTZ)"
-
-
-def _da(x: float) -> str:
-    return f"{x:,.3f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def validate_files(
