@@ -66,26 +66,34 @@ def cmd_demo_data(args) -> int:
 
 def cmd_validate(args) -> int:
     """Validate files or a submission folder without a warehouse (same validator as gate 1)."""
+    from pipeline.folders import Years, walk
+    from pipeline.settings import sandbox
     from pipeline.validator import SubmissionFile, findings_as_json, validate_files
 
     paths = [Path(p) for p in args.paths]
     files: list[SubmissionFile] = []
+    ignored: list[tuple[str, str]] = []
     for p in paths:
         if p.is_dir():
-            files += [
-                SubmissionFile(f, f.relative_to(p).as_posix())
-                for f in sorted(p.rglob("*"))
-                if f.is_file() and not f.name.startswith(".")
-            ]
+            found, skipped, _ = walk(p)  # the landing folder's rules: no link is followed
+            files += found
+            ignored += skipped
         elif p.is_file():
             files.append(SubmissionFile(p, p.name))
         else:
             print(f"Findes ikke: {p}", file=sys.stderr)
             return 2
-    con = connect()
     with tempfile.TemporaryDirectory() as tmp:
-        result = validate_files(con, files, args.kommune, args.aar, Path(tmp))
-        findings = result.findings(con)
+        con = sandbox(Path(tmp) / "duckdb")
+        try:
+            result = validate_files(con, files, args.kommune, args.aar, Path(tmp))
+            for rel, why in ignored:
+                result.add_finding(con, None, rel, "ikke_laest", why, "advarsel")
+            if year := Years.configured().problem(args.aar):
+                result.add_finding(con, None, None, "aar", year, "fejl", antal=0)
+            findings = result.findings(con)
+        finally:
+            con.close()
     if not any(f.dataset == "bygninger" for f in files):
         # validating single files: the missing-master-data finding is about the submission, not them
         findings = [f for f in findings if f["regel"] != "mangler_bygninger"]
@@ -317,10 +325,12 @@ def cmd_sql(args) -> int:
         rel = con.sql(args.query)
         if rel is None:
             return 0
-        if args.csv:
+        if args.csv:  # opened in spreadsheets too: text that would run as a formula is neutralised
+            from pipeline.text import safe_cell
+
             w = csv.writer(sys.stdout, lineterminator="\n")
-            w.writerow(rel.columns)
-            w.writerows(rel.fetchall())
+            w.writerow([safe_cell(c) for c in rel.columns])
+            w.writerows([safe_cell(v) for v in row] for row in rel.fetchall())
         else:
             rel.show(max_rows=args.max_rows, max_width=10_000)
     except duckdb.Error as e:

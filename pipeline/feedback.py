@@ -1,6 +1,7 @@
 """Danish feedback per submission (municipality × year, its latest version): an HTML page and an XLSX of the
 rejected rows with their reasons, written into the municipality's own folder of a release — never a shared
-page. Spreadsheet cells that start with =, +, - or @ are neutralised (no formula injection)."""
+page. Spreadsheet cells that a spreadsheet would run as a formula are neutralised, and characters XLSX and
+HTML cannot hold are replaced (pipeline.text.safe_cell / clean_text)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,9 @@ import html
 import json
 from pathlib import Path
 
-FORMULA_START = ("=", "+", "-", "@")
+from pipeline.text import clean_text, safe_cell
+
 SEVERITY_DA = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
-
-
-def safe_cell(value):
-    """Text a spreadsheet will never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _latest_versions(con) -> list[tuple]:
@@ -67,7 +62,9 @@ def write_feedback(con, out_root: Path) -> list[Path]:
 
 
 def _html(k, aar, version, status, counts, findings) -> str:
-    e = html.escape
+    def e(value) -> str:  # user text: characters HTML cannot hold replaced, then escaped
+        return html.escape(clean_text(str(value)))
+
     rows = "".join(
         f"<tr><td>{e(ds)}</td><td>{rec}</td><td>{acc}</td><td>{rej}</td><td>{skip}</td><td>{warn}</td></tr>"
         for ds, rec, acc, rej, skip, warn in counts

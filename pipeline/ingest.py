@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,11 +18,14 @@ from pathlib import Path
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import Profile
+from pipeline.faults import fault_point
+from pipeline.folders import Years, is_hidden, link_text, list_entries, read_chunks, sha256_file, walk
+from pipeline.limits import limits
 from pipeline.quality import gx_gate
-from pipeline.settings import Home
+from pipeline.settings import Home, sandbox
 from pipeline.text import canonical_kommunekode, da_number
 from pipeline.timing import stage
-from pipeline.validator import SubmissionFile, ValidationResult, validate_files
+from pipeline.validator import FINDING_COLUMNS, SubmissionFile, ValidationResult, validate_files
 from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
 
 
@@ -31,6 +35,7 @@ class Submission:
     aar: int
     files: list[SubmissionFile] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # Danish, submission-level errors
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (relpath, Danish why): not read, a warning
     klar: bool = False  # a `.klar` marker: the contributor says the folder is complete as it is
 
 
@@ -58,40 +63,82 @@ class LandingProblem:
     besked: str
 
 
-def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[LandingProblem]]:
-    """All submissions under `landing/`. `101/` and `0101/` are the same municipality."""
+def discover(
+    landing: Path, years: Years | None = None
+) -> tuple[dict[tuple[str, int], Submission], list[LandingProblem]]:
+    """All submissions under `landing/`. `101/` and `0101/` are the same municipality.
+
+    Nothing outside a submission's own folder is read: a symbolic link (to a file or a folder, anywhere) is
+    never followed but reported, and so are special files (pipes, devices). A file directly in `landing/` or
+    in a municipality's folder, a folder that is not a municipality code or a year, and a year outside the
+    collaboration's years are reported and not loaded. `years` defaults to those of the home `landing` is in."""
     subs: dict[tuple[str, int], Submission] = {}
     problems: list[LandingProblem] = []
-    if not landing.exists():
+    if not landing.is_dir():
         return subs, problems
+    years = years or Years.for_home(Home(landing.parent))
     valid = set(code_lists.codes("kommunekode"))
     folders: dict[tuple[str, int, str], set[str]] = {}
-    for kdir in sorted(p for p in landing.iterdir() if p.is_dir()):
-        k = canonical_kommunekode(kdir.name)
-        if k is None or k not in valid:
-            problems.append(
-                LandingProblem(
-                    kdir.name,
-                    f"Mappen '{kdir.name}' er ikke en af de 98 kommunekoder; dens filer er ikke indlæst.",
-                )
+
+    def problem(path: str, text: str) -> None:
+        problems.append(LandingProblem(path, text))
+
+    for kentry in list_entries(landing):
+        kname = kentry.name
+        if is_hidden(kname):
+            continue
+        if kentry.is_symlink():
+            problem(
+                kname, f"'{kname}' er et symbolsk link (til {link_text(kentry, landing)}); det følges ikke."
             )
             continue
-        for ydir in sorted(p for p in kdir.iterdir() if p.is_dir()):
-            if not (ydir.name.isdigit() and len(ydir.name) == 4):
-                problems.append(
-                    LandingProblem(
-                        f"{kdir.name}/{ydir.name}", f"Mappen '{ydir.name}' er ikke et årstal (4 cifre)."
-                    )
+        if not kentry.is_dir(follow_symlinks=False):
+            problem(
+                kname,
+                f"Filen '{kname}' ligger direkte i landing/ og er ikke indlæst; læg den i "
+                "landing/<kommunekode>/<aar>/.",
+            )
+            continue
+        k = canonical_kommunekode(kname)
+        if k is None or k not in valid:
+            problem(kname, f"Mappen '{kname}' er ikke en af de 98 kommunekoder; dens filer er ikke indlæst.")
+            continue
+        for yentry in list_entries(Path(kentry.path)):
+            yname, where = yentry.name, f"{kname}/{yentry.name}"
+            if is_hidden(yname):
+                continue
+            if yentry.is_symlink():
+                problem(
+                    where,
+                    f"'{where}' er et symbolsk link (til {link_text(yentry, landing)}); det følges ikke, og intet "
+                    "fra det indlæses. En kommunes mappe kan ikke pege på en anden kommunes eller et andet års "
+                    "filer.",
                 )
                 continue
-            sub = subs.setdefault((k, int(ydir.name)), Submission(k, int(ydir.name)))
-            sub.klar = sub.klar or (ydir / READY_MARKER).exists()
-            for f in sorted(ydir.rglob("*")):
-                if f.is_file() and not f.name.startswith(".") and not f.name.startswith("~$"):
-                    sf = SubmissionFile(f, f.relative_to(ydir).as_posix())
-                    sub.files.append(sf)
-                    if sf.dataset:
-                        folders.setdefault((k, int(ydir.name), sf.dataset), set()).add(kdir.name)
+            if not yentry.is_dir(follow_symlinks=False):
+                problem(
+                    where,
+                    f"Filen '{where}' ligger i kommunens mappe uden et årstal og er ikke indlæst; læg den i "
+                    f"landing/{kname}/<aar>/.",
+                )
+                continue
+            if not (yname.isdigit() and len(yname) == 4):
+                problem(where, f"Mappen '{yname}' er ikke et årstal (4 cifre); dens filer er ikke indlæst.")
+                continue
+            aar = int(yname)
+            if text := years.problem(aar):
+                problem(where, text)
+                continue
+            sub = subs.setdefault((k, aar), Submission(k, aar))
+            ydir = Path(yentry.path)
+            sub.klar = sub.klar or os.path.lexists(ydir / READY_MARKER)
+            files, ignored, found = walk(ydir, landing, (kname, yname))
+            sub.files += files
+            sub.ignored += ignored
+            problems += [LandingProblem(p, t) for p, t in found]
+            for sf in sub.files:
+                if sf.dataset:
+                    folders.setdefault((k, aar, sf.dataset), set()).add(kname)
     for (k, aar, ds), names in folders.items():
         if len(names) > 1:
             subs[(k, aar)].problems.append(
@@ -101,19 +148,12 @@ def discover(landing: Path) -> tuple[dict[tuple[str, int], Submission], list[Lan
     return subs, problems
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 class FileHashes:
     """sha256 of landing files, remembered by (path, size, mtime_ns) in the home folder, so a file that did not
     change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it."""
 
     def __init__(self, home: Home):
+        self.home = home
         self.path = home.tmp / "filhash.json"
         try:
             self.known: dict = json.loads(self.path.read_text(encoding="utf-8"))
@@ -122,12 +162,12 @@ class FileHashes:
         self.changed = False
 
     def sha(self, path: Path) -> str:
-        st = path.stat()
-        key, stamp = str(path.resolve()), [st.st_size, st.st_mtime_ns]
+        st = os.stat(path, follow_symlinks=False)
+        key, stamp = str(path), [st.st_size, st.st_mtime_ns]
         hit = self.known.get(key)
         if hit and hit[:2] == stamp:
             return hit[2]
-        sha = sha256_file(path)
+        sha = sha256_file(path, self.home.landing)
         self.known[key] = [*stamp, sha]
         self.changed = True
         return sha
@@ -145,13 +185,29 @@ def archive_path(home: Home, path: Path, sha: str) -> Path:
     return home.archive / sha[:2] / (sha + path.suffix.lower())
 
 
+class FileChanged(Exception):
+    """A landing file changed (or became a link) while it was being archived: load it on the next look."""
+
+
 def archive_file(home: Home, path: Path, sha: str) -> Path:
-    """Keep the original bytes, immutable, by sha256."""
+    """Keep the original bytes, immutable, by sha256: copied from the landing folder without following links,
+    and kept only when the copy has the sha256 the version was made from."""
     dst = archive_path(home, path, sha)
     if not dst.exists():
         dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_suffix(dst.suffix + ".tmp")
-        shutil.copyfile(path, tmp)
+        tmp = dst.with_suffix(dst.suffix + f".{os.getpid()}.tmp")
+        h = hashlib.sha256()
+        try:
+            with open(tmp, "wb") as out:
+                for chunk in read_chunks(home.landing, path):
+                    h.update(chunk)
+                    out.write(chunk)
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise FileChanged(path.name) from e
+        if h.hexdigest() != sha:
+            tmp.unlink(missing_ok=True)
+            raise FileChanged(path.name)
         tmp.replace(dst)
         dst.chmod(0o444)
     return dst
@@ -163,18 +219,24 @@ def fingerprint(entries: list[dict]) -> str:
 
 
 def submission_fingerprint(home: Home, sub: Submission, profiles: list[Profile], hashes: FileHashes):
-    """What a submission version is: its files' sha256 and the import profiles that apply to them.
+    """What a submission version is: its files' sha256, the import profiles that apply to them, and what was
+    left unread (so a link that appears or goes makes a version whose findings say so).
     Returns (fingerprint, one entry per file, the applied profiles)."""
     entries = []
+    limit = limits().file_bytes
     for f in sub.files:
         sha = hashes.sha(f.path)
+        size = os.stat(f.path, follow_symlinks=False).st_size
         entries.append(
             {
                 "fil": f.relpath,
                 "sha256": sha,
-                "bytes": f.path.stat().st_size,
+                "bytes": size,
                 "dataset": f.dataset,
-                "arkiv": str(archive_path(home, f.path, sha).relative_to(home.root)),
+                # a file over the size limit is not read, and not kept either (a finding says so)
+                "arkiv": str(archive_path(home, f.path, sha).relative_to(home.root))
+                if size <= limit
+                else None,
             }
         )
     applied = sorted(
@@ -185,6 +247,10 @@ def submission_fingerprint(home: Home, sub: Submission, profiles: list[Profile],
         + [
             {"fil": f"profil:{name}", "sha256": hashlib.sha256(p.source_text.encode()).hexdigest()}
             for name, p in applied
+        ]
+        + [
+            {"fil": f"ikke_laest:{rel}", "sha256": hashlib.sha256(why.encode()).hexdigest()}
+            for rel, why in sub.ignored
         ]
     )
     return fp, entries, applied
@@ -234,14 +300,26 @@ def ingest_submission(
 ) -> IngestResult:
     """Archive, version, validate and load one submission. Loading the same files twice changes nothing;
     a change to any file, or to an import profile that applies to one, makes a new version.
-    Everything a version writes is written in one transaction."""
+    The files are validated on a sandbox connection of their own (pipeline.settings.sandbox), sealed once
+    they are read: nothing in a file can reach the warehouse. Everything a version writes to the warehouse is
+    written in one transaction."""
     ensure_schema(con)
     profiles = profiles or []
     hashes = FileHashes(home)
     with stage("archive"):
         fp, entries, applied = submission_fingerprint(home, sub, profiles, hashes)
-        for f, e in zip(sub.files, entries, strict=True):
-            archive_file(home, f.path, e["sha256"])
+        try:
+            for f, e in zip(sub.files, entries, strict=True):
+                if e["arkiv"]:
+                    archive_file(home, f.path, e["sha256"])
+        except FileChanged as changed:
+            return IngestResult(
+                sub.kommunekode,
+                sub.aar,
+                None,
+                "venter",
+                besked=f"Filen {changed} ændrede sig under indlæsningen; den indlæses ved næste kig.",
+            )
         hashes.save()
     last = con.execute(
         "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
@@ -256,30 +334,83 @@ def ingest_submission(
     ):
         return IngestResult(sub.kommunekode, sub.aar, last[0], "vagt", besked=guard)
     version = (last[0] + 1) if last else 1
-    # Validate the archived bytes: what was checked is exactly what was kept.
-    archived = [SubmissionFile(home.root / e["arkiv"], e["fil"]) for e in entries]
-    result = validate_files(con, archived, sub.kommunekode, sub.aar, home.tmp, [p for _, p in applied])
-    for p in sub.problems:
-        con.execute(
-            "INSERT INTO _findings VALUES (NULL, NULL, NULL, NULL, NULL, NULL, 'indberetning', ?, 'fejl', 0)",
-            [p],
-        )
-    with stage("gate1_gx"):
-        gx = {ds: gx_gate.check_accepted(con, ds, table) for ds, table in result.accepted_tables.items()}
-    passed = all(r["success"] for r in gx.values()) and not sub.problems
-    status = "godkendt" if passed else "holdt_tilbage"
-    if passed and (drop := volume_drop(con, sub, result.accepted_tables.get("bygninger"))):
-        status = "afventer_godkendelse"
-        con.execute(
-            "INSERT INTO _findings VALUES ('bygninger', NULL, NULL, NULL, NULL, NULL, 'gate2_fald_i_omfang', ?, "
-            "'advarsel', 1)",
-            [drop],
-        )
-    with stage("raw_write"):
-        _write_version(con, sub, version, fp, entries, result, gx, status)
+    # Validate the archived bytes: what was checked is exactly what was kept. A file over the size limit was
+    # not kept; the validator rejects it by its size without reading it.
+    archived = [
+        SubmissionFile(home.root / e["arkiv"] if e["arkiv"] else f.path, e["fil"])
+        for f, e in zip(sub.files, entries, strict=True)
+    ]
+    box_dir = Path(tempfile.mkdtemp(prefix=f"sandkasse_{sub.kommunekode}_{sub.aar}_", dir=home.tmp))
+    vcon = sandbox(box_dir / "duckdb")
+    try:
+        fault_point("validering", sub.kommunekode)
+        result = validate_files(vcon, archived, sub.kommunekode, sub.aar, box_dir, [p for _, p in applied])
+        for p in sub.problems:
+            result.add_finding(vcon, None, None, "indberetning", p, "fejl", antal=0)
+        for rel, why in sub.ignored:
+            result.add_finding(vcon, None, rel, "ikke_laest", why, "advarsel")
+        with stage("gate1_gx"):
+            fault_point("gx", sub.kommunekode)
+            gx = {ds: gx_gate.check_accepted(vcon, ds, table) for ds, table in result.accepted_tables.items()}
+        passed = all(r["success"] for r in gx.values()) and not sub.problems
+        status = "godkendt" if passed else "holdt_tilbage"
+        if passed and (drop := volume_drop(con, vcon, sub, result.accepted_tables.get("bygninger"))):
+            status = "afventer_godkendelse"
+            result.add_finding(vcon, "bygninger", None, "gate2_fald_i_omfang", drop, "advarsel")
+        with stage("raw_write"):
+            _write_version(con, vcon, sub, version, fp, entries, result, gx, status)
+    finally:
+        vcon.close()
+        shutil.rmtree(box_dir, ignore_errors=True)
     return IngestResult(
         sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
     )
+
+
+INTERNAL_ERROR = (
+    "Indlæsningen stoppede med en intern fejl ({kind}); versionen er holdt tilbage, og den forrige godkendte "
+    "version bruges fortsat. Det er ikke noget, kommunen har gjort forkert: stewarden er underrettet og indlæser "
+    "igen, når fejlen er rettet."
+)
+
+
+def ingest_failed(con, home: Home, sub: Submission, error: BaseException, profiles=None) -> IngestResult:
+    """One submission's load failed unexpectedly: record a held-back version with a Danish finding (its
+    feedback and status say so), so the other submissions go on and the previous active version stays in
+    use. The version's fingerprint is marked, so the next run tries again; a failure that repeats itself
+    on the same files makes no further versions."""
+    ensure_schema(con)
+    try:
+        fp, entries, _ = submission_fingerprint(home, sub, profiles or [], FileHashes(home))
+    except Exception:
+        fp, entries = hashlib.sha256(repr(sorted(f.relpath for f in sub.files)).encode()).hexdigest(), []
+    marker = f"fejl:{type(error).__name__}:{fp}"
+    besked = INTERNAL_ERROR.format(kind=type(error).__name__)
+    last = con.execute(
+        "SELECT version, fingeraftryk FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [sub.kommunekode, sub.aar],
+    ).fetchall()
+    if last and last[0][1] == marker:
+        return IngestResult(sub.kommunekode, sub.aar, last[0][0], "holdt_tilbage", besked=besked)
+    version = last[0][0] + 1 if last else 1
+    now = datetime.now(UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "INSERT INTO audit.findings VALUES (?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, 'intern_fejl', ?, "
+            "'fejl', 0)",
+            [sub.kommunekode, sub.aar, version, besked],
+        )
+        con.execute(
+            "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, 'holdt_tilbage', '{}')",
+            [sub.kommunekode, sub.aar, version, now, marker, json.dumps(entries, ensure_ascii=False)],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return IngestResult(sub.kommunekode, sub.aar, version, "holdt_tilbage", besked=besked)
 
 
 # Gate 2 at ingestion: a municipality's building count or total area falling by more than this share against
@@ -287,8 +418,9 @@ def ingest_submission(
 VOLUME_DROP_SHARE = 0.15
 
 
-def volume_drop(con, sub: Submission, accepted_buildings: str | None) -> str | None:
-    """The Danish warning when the new version's buildings fall by more than 15 % (count or area)."""
+def volume_drop(con, vcon, sub: Submission, accepted_buildings: str | None) -> str | None:
+    """The Danish warning when the new version's buildings (`accepted_buildings` on the sandbox `vcon`) fall
+    by more than 15 % (count or area) against the active version in the warehouse (`con`)."""
     old = con.execute(
         "SELECT count(*), coalesce(sum(bruttodriftsareal_m2), 0) FROM raw.bygninger WHERE (kommunekode, aar, "
         "version) IN (SELECT (kommunekode, aar, version) FROM audit.active_submissions WHERE kommunekode = ? "
@@ -298,7 +430,7 @@ def volume_drop(con, sub: Submission, accepted_buildings: str | None) -> str | N
     if old[0] == 0:
         return None
     new = (
-        con.execute(
+        vcon.execute(
             f"SELECT count(*), coalesce(sum(bruttodriftsareal_m2), 0) FROM {accepted_buildings}"
         ).fetchall()[0]
         if accepted_buildings
@@ -322,8 +454,23 @@ def _fault_point() -> None:
         time.sleep(3600)
 
 
+def _transfer(con, vcon, select: str, insert: str, params: list) -> None:
+    """Rows of a query on the sandbox into the warehouse, streamed through Arrow (bounded memory). `insert`
+    reads them from `_kkm2_inn`."""
+    reader = vcon.sql(select).to_arrow_reader(TRANSFER_BATCH_ROWS)
+    con.register("_kkm2_inn", reader)
+    try:
+        con.execute(insert, params)
+    finally:
+        con.unregister("_kkm2_inn")
+
+
+TRANSFER_BATCH_ROWS = 100_000
+
+
 def _write_version(
     con,
+    vcon,
     sub: Submission,
     version: int,
     fp: str,
@@ -339,14 +486,19 @@ def _write_version(
     try:
         for ds, table in result.accepted_tables.items():
             cols = DATASETS[ds].column_names
-            con.execute(
+            _transfer(
+                con,
+                vcon,
+                f"SELECT _fil, _row, {', '.join(cols)} FROM {table}",
                 f"INSERT INTO raw.{ds} ({', '.join(lineage + list(cols))}) "
-                f"SELECT ?, ?, ?, _fil, _row, ?, {', '.join(cols)} FROM {table}",
+                f"SELECT ?, ?, ?, _fil, _row, ?, {', '.join(cols)} FROM _kkm2_inn",
                 [k, y, version, now],
             )
-            con.execute(
-                "INSERT INTO audit.rejected_rows SELECT ?, ?, ?, ?, _fil, _row, vaerdier, aarsager "
-                f"FROM rej_{ds}",
+            _transfer(
+                con,
+                vcon,
+                f"SELECT _fil, _row, vaerdier, aarsager FROM rej_{ds}",
+                "INSERT INTO audit.rejected_rows SELECT ?, ?, ?, ?, _fil, _row, vaerdier, aarsager FROM _kkm2_inn",
                 [k, y, version, ds],
             )
             _fault_point()
@@ -366,7 +518,13 @@ def _write_version(
                     c.warnings,
                 ],
             )
-        con.execute("INSERT INTO audit.findings SELECT ?, ?, ?, * FROM _findings", [k, y, version])
+        _transfer(
+            con,
+            vcon,
+            f"SELECT {FINDING_COLUMNS} FROM _findings",
+            f"INSERT INTO audit.findings SELECT ?, ?, ?, {FINDING_COLUMNS} FROM _kkm2_inn",
+            [k, y, version],
+        )
         con.execute(
             "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [

@@ -72,7 +72,7 @@ def scan(
         settled, entries = True, []
         for f in sub.files:
             try:
-                st = f.path.stat()
+                st = os.stat(f.path, follow_symlinks=False)
             except FileNotFoundError:  # vanished between listing and stat: look again next tick
                 settled = False
                 continue
@@ -85,7 +85,11 @@ def scan(
                 settled = False
                 continue
             else:
-                sha = sha256_file(f.path)
+                try:
+                    sha = sha256_file(f.path, landing)
+                except OSError:  # replaced by a link or removed since it was listed: look again next tick
+                    settled = False
+                    continue
             files[rel] = [st.st_size, st.st_mtime_ns, sha]
             entries.append(f"{f.relpath}\t{sha}")
         if not settled:

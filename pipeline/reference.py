@@ -271,3 +271,38 @@ def _check_geojson(path: Path, report: ReferenceReport) -> bool:
     if not ok:
         report.problems.append(f"{path.name}: ikke en GeoJSON FeatureCollection – kortet vises ikke.")
     return ok
+
+
+def participant_years(reference_dir: Path, tmp: Path) -> set[int]:
+    """The years in the participant lists (`deltagere*.csv`), read as `load_reference` reads them; empty when
+    there is none. The collaboration's years (pipeline.ingest.Years) come from here."""
+    from pipeline.settings import sandbox
+
+    paths = (
+        [
+            p
+            for p in sorted(reference_dir.glob("*"))
+            if p.is_file()
+            and not p.is_symlink()
+            and fold(p.name).startswith("deltagere")
+            and p.suffix.lower() in (".csv", ".txt")
+        ]
+        if reference_dir.is_dir()
+        else []
+    )
+    years: set[int] = set()
+    if not paths:
+        return years
+    con = sandbox(tmp)
+    try:
+        for path in paths:
+            try:
+                headers, rows = _rows(con, path, tmp)
+            except ReadError:
+                continue
+            if "aar" in headers:
+                i = headers.index("aar") + 1
+                years |= {y for r in rows if (y := _int(r[i])) is not None}
+    finally:
+        con.close()
+    return years

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.settings import Home, connect
 
 OFFICIAL = "officielle.json"
+# A release id as pipeline.publish.new_release_id makes them (20261128T101500123Z); the only names opened.
+RELEASE_ID = re.compile(r"\d{8}T\d{9}Z")
 
 
 class ReleaseError(Exception):
@@ -51,7 +54,7 @@ def read_official(home: Home) -> dict:
 
 def freeze(home: Home, release_id: str, name: str, user: str) -> dict:
     """Record `release_id` as the official release `name` (e.g. "2024"). A name is given once."""
-    if not (home.releases / release_id / "_manifest.json").exists():
+    if release_folder(home, release_id) is None:
         raise ReleaseError(f"Udgivelsen {release_id} findes ikke (se `kkm2 releases`).")
     official = read_official(home)
     if name in official and official[name]["release_id"] != release_id:
@@ -66,17 +69,30 @@ def freeze(home: Home, release_id: str, name: str, user: str) -> dict:
 
 
 def resolve(home: Home, release: str | None) -> Path:
-    """A release folder: the current one, an id, or an official name."""
+    """A release folder: the current one, an id, or an official name. Only a release directly under
+    `releases/` is ever opened: a path (`../x`, `/tmp/x`, a link out of the folder) is refused."""
     if not release:
         if not home.current.exists():
             raise ReleaseError("Der er ingen aktuel udgivelse endnu (kør `kkm2 run`).")
         return home.current.resolve()
     official = read_official(home)
     rid = official[release]["release_id"] if release in official else release
-    folder = home.releases / rid
-    if not (folder / "_manifest.json").exists():
-        raise ReleaseError(f"Udgivelsen {release} findes ikke (se `kkm2 releases`).")
+    folder = release_folder(home, str(rid))
+    if folder is None:
+        raise ReleaseError(
+            f"Udgivelsen '{release}' findes ikke; angiv en udgivelses id eller officielle navn (se `kkm2 releases`)."
+        )
     return folder
+
+
+def release_folder(home: Home, release_id: str) -> Path | None:
+    """The folder of a release id directly under `releases/`, or None: not an id, not there, or a link."""
+    if not RELEASE_ID.fullmatch(release_id):
+        return None
+    folder = home.releases / release_id
+    if folder.is_symlink() or not (folder / "_manifest.json").is_file():
+        return None
+    return folder if folder.resolve().parent == home.releases.resolve() else None
 
 
 def open_release(folder: Path):

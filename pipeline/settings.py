@@ -97,3 +97,22 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, t
         tmp_dir.mkdir(parents=True, exist_ok=True)
         con.execute(f"SET temp_directory = '{tmp_dir}'")
     return con
+
+
+def sandbox(tmp_dir: Path):
+    """A DuckDB connection for untrusted files: a database of its own in memory, so nothing run on it can
+    reach the warehouse, spilling to `tmp_dir`. Load the files, then `seal` it: from then on it can read no
+    file and no Python object, and no setting can be changed back."""
+    return connect(tmp_dir=tmp_dir)
+
+
+def seal(con) -> None:
+    """Switch external access off for good on a sandbox connection (DuckDB: enable_external_access,
+    lock_configuration). Refuses a connection that has a database file attached: that is not a sandbox."""
+    files = con.execute(
+        "SELECT database_name FROM duckdb_databases() WHERE path IS NOT NULL AND NOT internal"
+    ).fetchall()
+    if files:
+        raise RuntimeError(f"not a sandbox connection: {files} attached")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")

@@ -20,9 +20,11 @@ from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS, VALIDATION_ORDER, dataset_for_file
 from pipeline.contract.model import Column, Dataset
 from pipeline.contract.profiles import Profile, detect_builtin
-from pipeline.readers.csv import ReadError, read_csv
-from pipeline.readers.other import read_json, read_parquet, read_xlsx, sheet_names
-from pipeline.settings import TIME_ZONE
+from pipeline.limits import MB, limits
+from pipeline.readers.child import TYPED_NUMBER, da_int
+from pipeline.readers.csv import ReadError, ReadResult, read_csv
+from pipeline.readers.other import Workbook, read_json, read_parquet
+from pipeline.settings import TIME_ZONE, seal
 from pipeline.templates import TEMPLATE_SHEETS
 from pipeline.text import canonical_kommunekode, da_number, header_key
 from pipeline.timing import stage
@@ -51,9 +53,11 @@ TS_FORMATS = [
 ]
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"]
 OFFSET_RE = r"\d[:.]\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
+TYPED = f"chr({ord(TYPED_NUMBER)})"  # the mark of a typed number (pipeline.readers.child), in SQL
 TRUE_WORDS = ("1", "true", "ja", "j", "sand", "yes", "y")
 FALSE_WORDS = ("0", "false", "nej", "n", "falsk", "no")
 
+FINDING_COLUMNS = "dataset, fil, ark, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal"
 FINDINGS_DDL = """
     CREATE TEMP TABLE IF NOT EXISTS _findings (
         dataset VARCHAR, fil VARCHAR, ark VARCHAR, raekke BIGINT, kolonne VARCHAR, vaerdi VARCHAR,
@@ -110,6 +114,22 @@ class ValidationResult:
     counts: dict[str, DatasetCounts]
     accepted_tables: dict[str, str]
 
+    def add_finding(
+        self,
+        con,
+        dataset: str | None,
+        fil: str | None,
+        regel: str,
+        besked: str,
+        alvorlighed: str,
+        antal: int = 1,
+    ) -> None:
+        """A submission-level finding beside the validator's (in the validation connection's `_findings`)."""
+        con.execute(
+            f"INSERT INTO _findings ({FINDING_COLUMNS}) VALUES (?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?)",
+            [dataset, fil, regel, besked, alvorlighed, antal],
+        )
+
     def findings(self, con) -> list[dict]:
         cur = con.execute(
             "SELECT * FROM _findings ORDER BY alvorlighed DESC, fil, raekke NULLS FIRST, kolonne"
@@ -122,7 +142,7 @@ def q(s: str | None) -> str:
     """SQL string literal."""
     if s is None:
         return "NULL"
-    return "'" + s.replace("'", "''") + "'"
+    return "'" + s.replace("'", "''").replace("\x00", "\ufffd") + "'"
 
 
 def fold_sql(expr: str) -> str:
@@ -147,6 +167,9 @@ class Validator:
         self.tmp_dir = tmp_dir
         self.profiles = profiles or []
         self.counts: dict[str, DatasetCounts] = {name: DatasetCounts() for name in DATASETS}
+        self.limits = limits()
+        self.workbooks: dict[Path, Workbook | ReadError] = {}
+        self.reads: dict[tuple[str, str | None], ReadResult | ReadError] = {}  # (relpath, sheet) -> table
         con.execute(FINDINGS_DDL)
         con.execute("DELETE FROM _findings")
 
@@ -190,9 +213,18 @@ class Validator:
 
     # ---- the whole submission -------------------------------------------------------------------
     def validate(self, files: list[SubmissionFile]) -> ValidationResult:
+        """Read every file into the sandbox connection, seal it (no file, no Python object can be reached from
+        then on), then decide every row."""
         by_dataset: dict[str, list[SubmissionFile]] = {name: [] for name in DATASETS}
-        for f in self._expand(sorted(files, key=lambda f: f.relpath)):
-            by_dataset[f.dataset].append(f)
+        try:
+            for f in self._expand(sorted(files, key=lambda f: f.relpath)):
+                by_dataset[f.dataset].append(f)
+                self.reads[(f.relpath, f.sheet)] = self._read(f)
+        finally:
+            for wb in self.workbooks.values():
+                if isinstance(wb, Workbook):
+                    wb.close()
+        seal(self.con)
         accepted: dict[str, str] = {}
         for name in VALIDATION_ORDER:
             dataset = DATASETS[name]
@@ -206,6 +238,17 @@ class Validator:
             )
         self._count_warnings()
         return ValidationResult(self.kommunekode, self.aar, self.counts, accepted)
+
+    def _workbook(self, path: Path) -> Workbook | ReadError:
+        """An XLSX file, read once (in a child process), or the reason it cannot be read."""
+        if path not in self.workbooks:
+            try:
+                self._check_size(path)
+                with stage("parse"):
+                    self.workbooks[path] = Workbook(path, self.tmp_dir)
+            except ReadError as e:
+                self.workbooks[path] = e
+        return self.workbooks[path]
 
     def _expand(self, files: list[SubmissionFile]) -> list[SubmissionFile]:
         """Files (and workbook sheets) that belong to a dataset; the rest are reported, not guessed."""
@@ -226,11 +269,13 @@ class Validator:
                 )
                 continue
             if suffix in XLSX_SUFFIXES and f.sheet is None:
-                try:
-                    sheets = sheet_names(f.path)
-                except ReadError as e:
-                    self.file_finding(f.dataset, f.relpath, str(e), "ulaeselig_fil")
+                wb = self._workbook(f.path)
+                if isinstance(wb, ReadError):
+                    if f.dataset is not None:  # its rows are unknown: the whole file is rejected
+                        self.counts[f.dataset].files.append(f.label)
+                    self.file_finding(f.dataset, f.relpath, str(wb), "ulaeselig_fil")
                     continue
+                sheets = wb.sheet_names
                 if f.dataset is not None:  # bygninger.xlsx: its sheet named so, else the first sheet
                     match = [s for s in sheets if dataset_for_file(s) == f.dataset]
                     out.append(SubmissionFile(f.path, f.relpath, (match or sheets)[0], profile))
@@ -265,16 +310,31 @@ class Validator:
             out.append(f)
         return out
 
-    def _read(self, f: SubmissionFile):
-        with stage("parse"):
-            return self._read_file(f)
+    def _check_size(self, path: Path) -> None:
+        size, lim = path.stat().st_size, limits()
+        if size > lim.file_bytes:
+            raise ReadError(
+                f"Filen fylder {da_int(size // MB)} MB; højst {da_int(lim.file_mb)} MB er tilladt pr. fil. Del den "
+                "op i flere filer (fx én pr. måler eller pr. måned)."
+            )
 
-    def _read_file(self, f: SubmissionFile):
+    def _read(self, f: SubmissionFile) -> ReadResult | ReadError:
+        try:
+            with stage("parse"):
+                return self._read_file(f)
+        except ReadError as e:
+            return e
+
+    def _read_file(self, f: SubmissionFile) -> ReadResult:
         suffix = f.path.suffix.lower()
         if suffix in XLSX_SUFFIXES:
-            return read_xlsx(self.con, f.path, f.sheet)
+            wb = self._workbook(f.path)
+            if isinstance(wb, ReadError):
+                raise wb
+            return wb.read(self.con, f.sheet)
+        self._check_size(f.path)
         if suffix == ".json":
-            return read_json(self.con, f.path)
+            return read_json(self.con, f.path, self.tmp_dir)
         if suffix == ".parquet":
             return read_parquet(self.con, f.path)
         return read_csv(self.con, f.path, self.tmp_dir)
@@ -300,7 +360,11 @@ class Validator:
         if selects:
             self.con.execute(f"CREATE OR REPLACE TEMP VIEW {stage} AS " + " UNION ALL ".join(selects))
         else:
-            cols = ", ".join(f"NULL::VARCHAR AS {c.name}__raw" for c in dataset.columns)
+            cols = ", ".join(
+                f"NULL::VARCHAR AS {c.name}__raw"
+                + (f", false AS {c.name}__tvetydig" if c.type in ("dec", "int") else "")
+                for c in dataset.columns
+            )
             self.con.execute(f"""CREATE OR REPLACE TEMP VIEW {stage} AS SELECT NULL::VARCHAR AS _fil,
                 NULL::VARCHAR AS _ark, NULL::BIGINT AS _row, NULL::VARCHAR AS _skip, NULL::VARCHAR AS _tz,
                 {cols} WHERE false""")
@@ -316,11 +380,12 @@ class Validator:
         """Read a file; map its headers; return a SELECT giving the stage columns, or None when the
         whole file is rejected (the finding says why)."""
         name = dataset.name
-        try:
-            res = self._read(f)
-        except ReadError as e:
-            self.file_finding(name, f.label, str(e), "ulaeselig_fil", ark=f.sheet)
+        res = self.reads[(f.relpath, f.sheet)]
+        if isinstance(res, ReadError):
+            self.file_finding(name, f.label, str(res), "ulaeselig_fil", ark=f.sheet)
             return None
+        for w in res.warnings:
+            self.file_finding(name, f.label, w, "tegnsaet", WARNING, ark=f.sheet)
         n_rows = self.con.execute(f"SELECT count(*) FROM {res.table}").fetchall()[0][0]
         self.counts[name].received += n_rows
 
@@ -415,17 +480,10 @@ class Validator:
                 f"CASE WHEN regexp_replace({fold_sql(skip_col)}, '[^a-z0-9]', '', 'g') IN "
                 f"(SELECT unnest({vals})) THEN {q(profile.skip_reason)} END"
             )
-        # Decimal comma: per file and column. If any value has a comma, dots are thousands separators.
+        # Decimal convention: per file and column (_decimal_conventions). Typed numbers (an XLSX number cell, a
+        # JSON number) are canonical and take no part in it.
         dec_cols = [c.name for c in dataset.columns if c.type in ("dec", "int") and c.name in mapping]
-        comma = {}
-        if dec_cols:
-            semicolon = res.danish_text_numbers
-            row = self.con.execute(
-                "SELECT "
-                + ", ".join(_decimal_comma_sql(mapping[c], semicolon) for c in dec_cols)
-                + f" FROM {res.table}"
-            ).fetchall()[0]
-            comma = dict(zip(dec_cols, row, strict=True))
+        convention = _decimal_conventions(self.con, res, {c: mapping[c] for c in dec_cols})
         tz = q(profile.time_zone) if profile and profile.time_zone else "NULL"
         parts = [
             f"{q(f.label)} AS _fil",
@@ -439,9 +497,19 @@ class Validator:
             raw = _trimmed(src) if src else "NULL::VARCHAR"
             if c.name in constants:
                 raw = q(constants[c.name])
-            if src and comma.get(c.name):
+            mode = convention.get(c.name) if src else None
+            if mode == "komma":
                 raw = f"'§' || {raw}"  # marks a decimal-comma column for _parse
+            if src and res.typed_numbers:
+                raw = f"CASE WHEN starts_with({src}, {TYPED}) THEN substr({src}, 2) ELSE {raw} END"
             parts.append(f"{raw} AS {c.name}__raw")
+            if c.type in ("dec", "int"):
+                ambiguous = "false"
+                if mode == "blandet":
+                    ambiguous = (
+                        f"coalesce((contains({src}, ',') OR contains({src}, '.')){_untyped(src, res)}, false)"
+                    )
+                parts.append(f"{ambiguous} AS {c.name}__tvetydig")
         return f"SELECT {', '.join(parts)} FROM {res.table}"
 
     # ---- parsing --------------------------------------------------------------------------------
@@ -453,8 +521,15 @@ class Validator:
         for c in dataset.columns:
             raw = f"{c.name}__raw"
             marked = f"{c.name}__comma"
-            inner.append(f"starts_with({raw}, '§') AS {marked}")
-            inner.append(f"CASE WHEN starts_with({raw}, '§') THEN substr({raw}, 2) ELSE {raw} END AS {raw}")
+            if c.type in ("dec", "int"):  # only numeric columns carry the mark: text may start with '§'
+                inner.append(f"starts_with({raw}, '§') AS {marked}")
+                inner.append(
+                    f"CASE WHEN starts_with({raw}, '§') THEN substr({raw}, 2) ELSE {raw} END AS {raw}"
+                )
+                inner.append(f"{c.name}__tvetydig")
+                exprs.append(f"{c.name}__tvetydig")
+            else:
+                inner.append(raw)
             exprs.append(raw)
             if c.type in ("ts", "tsdate"):
                 has_off = f"{c.name}__has_off"
@@ -480,16 +555,18 @@ class Validator:
 
     @staticmethod
     def _parse_expr(c: Column, v: str, comma_marked: str) -> str:
+        # finite numbers only: DuckDB reads 'nan', 'inf' and '1e309' as doubles
         num = (
-            f"CASE WHEN {comma_marked} THEN try_cast(replace(replace(replace({v}, ' ', ''), '.', ''), "
-            f"',', '.') AS DOUBLE) ELSE try_cast(replace({v}, ' ', '') AS DOUBLE) END"
+            f"(CASE WHEN {comma_marked} THEN try_cast(replace(replace(replace({v}, ' ', ''), '.', ''), "
+            f"',', '.') AS DOUBLE) ELSE try_cast(replace({v}, ' ', '') AS DOUBLE) END)"
         )
+        num = f"(CASE WHEN isfinite({num}) THEN {num} END)"
         if c.type == "text":
             return v
         if c.type == "dec":
             return num
         if c.type == "int":
-            return f"CASE WHEN {num} = floor({num}) THEN CAST({num} AS BIGINT) END"
+            return f"CASE WHEN {num} = floor({num}) THEN try_cast({num} AS BIGINT) END"
         if c.type == "bool":
             return (
                 f"CASE WHEN lower({v}) IN (SELECT unnest({_str_list(TRUE_WORDS)})) THEN true "
@@ -535,8 +612,32 @@ class Validator:
                 )
             if c.type in ("ts", "tsdate"):
                 bad = f"{raw} IS NOT NULL AND {val} IS NULL AND {val}__inst_off IS NULL"
+            elif c.type in ("dec", "int"):
+                bad = f"{raw} IS NOT NULL AND {val} IS NULL AND NOT {val}__tvetydig"
+                self.row_findings(
+                    name,
+                    t,
+                    f"{live} AND {val}__tvetydig",
+                    c.name,
+                    raw,
+                    "tvetydigt_decimaltegn",
+                    f"'Værdien ''' || {raw} || ''' i {c.name} er tvetydig: kolonnen blander decimalkomma og "
+                    "decimalpunktum i denne fil (fx 1,5 og 1.5), så det er uklart, om punktum er decimaltegn "
+                    "eller tusindtalsseparator. Brug samme decimaltegn i hele kolonnen (1234,5 eller 1234.5).'",
+                )
             else:
                 bad = f"{raw} IS NOT NULL AND {val} IS NULL"
+            if c.type == "text" and not c.max_len:
+                self.row_findings(
+                    name,
+                    t,
+                    f"{live} AND length({raw}) > {self.limits.field_chars}",
+                    c.name,
+                    f"left({raw}, 50) || '…'",
+                    "for_lang",
+                    f"'Værdien i {c.name} er ' || length({raw}) || ' tegn lang; højst "
+                    f"{da_int(self.limits.field_chars)} tegn er tilladt.'",
+                )
             self.row_findings(
                 name,
                 t,
@@ -1181,18 +1282,44 @@ def _trimmed(col: str) -> str:
     )
 
 
-def _decimal_comma_sql(col: str, semicolon: bool) -> str:
-    """Per file and column: does it use the Danish convention (decimal comma, thousands dots)? Yes if any
-    value has a comma; in a `;`-separated file (what Danish Excel writes) also when every value with a dot
-    looks like thousands grouping (`1.040`, `12.500.000`)."""
-    any_comma = f"coalesce(bool_or(contains({col}, ',')), false)"
-    if not semicolon:
-        return any_comma
-    grouped = (
-        f"coalesce(bool_and(regexp_full_match(trim({col}), '-?\\d{{1,3}}(\\.\\d{{3}})+')) "
-        f"FILTER (WHERE contains({col}, '.')), false)"
-    )
-    return f"({any_comma} OR {grouped})"
+GROUPED = r"[+-]?\d{1,3}(\.\d{3})+"  # thousands grouped by dots: 1.040, 12.500.000
+
+
+def _untyped(col: str, res: ReadResult) -> str:
+    """SQL condition suffix: the value is not a typed number (only readers of typed cells mark them)."""
+    return f" AND NOT starts_with({col}, {TYPED})" if res.typed_numbers else ""
+
+
+def _decimal_conventions(con, res: ReadResult, columns: dict[str, str]) -> dict[str, str]:
+    """Per file and numeric column: `komma` (decimal comma, thousands dots), `punktum` (decimal point), or
+    `blandet` when the column settles nothing: it has a decimal comma somewhere and also a dot that cannot be
+    a thousands separator (`1,5` beside `1.5` or `1234.56`). Then every value with a comma or a dot is
+    ambiguous and rejected with the reason; nothing is multiplied by 10ⁿ behind the contributor's back.
+    A column with a comma is `komma`; in a `;`-separated file or a Danish spreadsheet's text cells, also one
+    whose dotted values all look like thousands grouping (`1.040`)."""
+    if not columns:
+        return {}
+    exprs = []
+    for src in columns.values():
+        untyped = _untyped(src, res)
+        exprs += [
+            f"coalesce(bool_or(contains({src}, ','){untyped}), false)",
+            f"coalesce(bool_or(contains({src}, '.') AND NOT regexp_full_match(replace(trim({src}), ' ', ''), "
+            f"'{GROUPED}(,\d*)?'){untyped}), false)",
+            f"coalesce(bool_and(regexp_full_match(trim({src}), '{GROUPED}')) FILTER (WHERE contains({src}, '.')"
+            f"{untyped}), false)",
+        ]
+    row = con.execute(f"SELECT {', '.join(exprs)} FROM {res.table}").fetchall()[0]
+    out = {}
+    for i, name in enumerate(columns):
+        comma, loose_dot, all_grouped = row[3 * i : 3 * i + 3]
+        if comma and loose_dot:
+            out[name] = "blandet"
+        elif comma or (res.danish_text_numbers and all_grouped):
+            out[name] = "komma"
+        else:
+            out[name] = "punktum"
+    return out
 
 
 def _year_start(y: int) -> str:

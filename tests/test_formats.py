@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from test_validator import accepted, errors, validate
 
+from pipeline.settings import sandbox
+
 HEAD = ["bygning_id", "navn", "anvendelseskode", "bruttodriftsareal_m2", "ejerforhold", "i_brug_fra"]
 
 
@@ -78,7 +80,7 @@ def test_a_workbook_with_one_sheet_per_dataset(mem, tmp_path):
     assert accepted(mem, "forbrug", "maengde, forsyningsart") == [(300.25, "el")]
 
 
-def test_json_array_and_rows_object(mem, tmp_path):
+def test_json_array_and_rows_object(tmp_path):
     rows = [
         {
             "bygning_id": "B1",
@@ -97,6 +99,7 @@ def test_json_array_and_rows_object(mem, tmp_path):
     ]
     for i, payload in enumerate((rows, {"rows": rows})):
         sub = tmp_path / str(i)
+        mem = sandbox(sub / "duckdb")  # a validation seals its connection: one each
         result, findings = validate(mem, sub, {"bygninger.json": json.dumps(payload)})
         assert accepted(mem, "bygninger", "bygning_id, bruttodriftsareal_m2") == [("B1", 1000.5)]
         [f] = errors(findings)

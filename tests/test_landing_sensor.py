@@ -105,7 +105,7 @@ def test_only_changed_files_are_hashed_again(tick, monkeypatch):
     t()
     hashed = []
     real = landing.sha256_file
-    monkeypatch.setattr(landing, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    monkeypatch.setattr(landing, "sha256_file", lambda p, *root: hashed.append(p.name) or real(p, *root))
     write(home, "0101/2024/maalere.csv", MAALERE + "M2;B1;vand\n")
     assert keys(t()) == ["0101"]
     assert hashed == ["maalere.csv"]

@@ -7,7 +7,7 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
-from pipeline.ingest import discover, ingest_submission
+from pipeline.ingest import discover, ingest_failed, ingest_submission
 from pipeline.status import write_snapshot
 
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in DATASETS}
@@ -53,7 +53,11 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
         context.log.warning(p)
     with kkm2.warehouse() as con:
         for sub in submissions_for(kkm2.home.landing, k):
-            r = ingest_submission(con, kkm2.home, sub, profiles)
+            try:
+                r = ingest_submission(con, kkm2.home, sub, profiles)
+            except Exception as e:  # one submission's failure holds back that submission only
+                context.log.error(f"{k}/{sub.aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
+                r = ingest_failed(con, kkm2.home, sub, e, profiles)
             context.log.info(f"{k}/{sub.aar}: version {r.version} {r.status}")
             if r.besked:
                 context.log.warning(f"{k}/{sub.aar}: {r.besked}")

@@ -1,111 +1,179 @@
-"""XLSX (python-calamine; DuckDB's excel extension downloads at runtime and fails offline), JSON and
-Parquet. Like the CSV reader they produce a table of text columns plus `_row`; the validator parses.
+"""XLSX and JSON, read in a child process with a memory limit (pipeline.readers.child), and Parquet, read by
+DuckDB by column position. Like the CSV reader they produce a table of text columns plus `_row`; the
+validator parses.
 
 Row numbers: XLSX as Excel shows them (the header row is usually 1); JSON the object's position
-(1 = the first object); Parquet the row's position (1 = the first row)."""
+(1 = the first object); Parquet the row's position (1 = the first row).
+
+Names in a file (headers, JSON keys, Parquet column names, sheet names) are data: no reader puts one into SQL.
+Columns are c0, c1, ... by position."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import math
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.readers.csv import ReadError, ReadResult
+from pipeline.limits import MB, limits
+from pipeline.readers.child import da_int
+from pipeline.readers.csv import ReadError, ReadResult, _too_many_columns
 
 
-def _text(v) -> str | None:
-    """A cell as the text a person would have typed."""
-    if v is None or v == "":
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            return None
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, dt.time):
-        return v.isoformat()
-    if isinstance(v, (dict, list)):
-        return json.dumps(v, ensure_ascii=False)
-    return str(v)
+def new_table() -> str:
+    return f"src_{uuid.uuid4().hex[:12]}"
 
 
-def register_rows(con, headers: list[str], rows: list[tuple[int, list]]) -> ReadResult:
-    """A table of text columns c0, c1, ... plus `_row` from Python rows (row number, values)."""
-    table = f"src_{uuid.uuid4().hex[:12]}"
-    cols = {"_row": pa.array([r for r, _ in rows], pa.int64())}
-    for i in range(len(headers)):
-        cols[f"c{i}"] = pa.array([_text(vals[i]) if i < len(vals) else None for _, vals in rows], pa.string())
-    arrow = pa.table(cols)  # noqa: F841 - DuckDB reads the local variable by name
-    con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM arrow")
-    return ReadResult(table=table, headers=headers, encoding="", delimiter="")
+@dataclass
+class ChildTable:
+    name: str  # sheet name ("" for JSON)
+    headers: list[str]
+    rows: int
+    file: Path | None  # Arrow IPC file, None when `error`
+    error: str | None
 
 
-def sheet_names(path: Path) -> list[str]:
-    from python_calamine import CalamineWorkbook
-
+def _crash_text(kind: str, returncode: int) -> str:
+    lim = limits()
+    what = "Regnearket" if kind == "xlsx" else "Filen"
     try:
-        return list(CalamineWorkbook.from_path(str(path)).sheet_names)
-    except Exception as e:
-        raise ReadError(f"Regnearket kan ikke åbnes: {e}. Gem det igen som .xlsx.") from e
+        sig = f"signal {signal.Signals(-returncode).name}" if returncode < 0 else f"kode {returncode}"
+    except ValueError:
+        sig = f"kode {returncode}"
+    return (
+        f"{what} kunne ikke læses: læseprogrammet stoppede uventet ({sig}). Det sker, når en fil kræver mere end "
+        f"{da_int(lim.reader_memory_mb)} MB hukommelse at læse, fx et ark med en celle langt ude til højre eller "
+        "nederst, eller en pakket fil, der fylder meget udpakket. Gem filen igen uden tomme områder, eller som CSV."
+    )
 
 
-def read_xlsx(con, path: Path, sheet: str | None = None) -> ReadResult:
-    from python_calamine import CalamineWorkbook
-
+def read_in_child(kind: str, path: Path, tmp_dir: Path) -> tuple[Path, list[ChildTable]]:
+    """Run pipeline.readers.child on `path`. Raises ReadError (Danish) for a file-level finding, including a
+    crash, a timeout or the memory limit of the child."""
+    lim = limits()
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix=f"laeser_{kind}_", dir=tmp_dir))
     try:
-        wb = CalamineWorkbook.from_path(str(path))
-        name = sheet or wb.sheet_names[0]
-        data = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as e:
-        raise ReadError(f"Regnearket kan ikke læses: {e}. Gem det igen som .xlsx.") from e
-    header_at = next((i for i, r in enumerate(data) if any(_text(v) for v in r)), None)
-    if header_at is None:
-        raise ReadError(f"Arket '{name}' er tomt.")
-    headers = [(_text(v) or "").strip() for v in data[header_at]]
-    rows = [(i + 1, r) for i, r in enumerate(data) if i > header_at and any(_text(v) for v in r)]
-    res = register_rows(con, headers, rows)
-    res.danish_text_numbers = True  # a number typed as text in a Danish spreadsheet: 1.040 is 1040
-    return res
+        with open(out / "stderr.txt", "wb") as err:
+            proc = subprocess.run(
+                [sys.executable, "-m", "pipeline.readers.child", kind, str(path), str(out)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                timeout=lim.reader_seconds + 30,
+                check=False,
+            )
+    except subprocess.TimeoutExpired as e:
+        shutil.rmtree(out, ignore_errors=True)
+        raise ReadError(
+            f"Filen kunne ikke læses inden for {da_int(lim.reader_seconds)} sekunder; den er for stor eller "
+            "usædvanligt opbygget. Del den op, eller gem den som CSV."
+        ) from e
+    meta_path = out / "meta.json"
+    if proc.returncode != 0 or not meta_path.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        raise ReadError(_crash_text(kind, proc.returncode or -1))
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("error"):
+        shutil.rmtree(out, ignore_errors=True)
+        raise ReadError(_crash_text(kind, -9) if meta["error"] == "memory" else meta["error"])
+    return out, [
+        ChildTable(t["name"], t["headers"], t["rows"], out / t["file"] if t["file"] else None, t["error"])
+        for t in meta["tables"]
+    ]
 
 
-def read_json(con, path: Path) -> ReadResult:
+def load_arrow(con, headers: list[str], path: Path) -> ReadResult:
+    """A child's Arrow file into a temporary DuckDB table (before the validation connection is sealed)."""
+    table = new_table()
+    with pa.memory_map(str(path)) as source:
+        arrow = pa.ipc.open_file(source).read_all()  # noqa: F841 - DuckDB reads the local variable by name
+        con.execute(f"CREATE TEMP TABLE {table} AS SELECT * FROM arrow")
+        del arrow
+    return ReadResult(table=table, headers=headers, encoding="", delimiter="", typed_numbers=True)
+
+
+class Workbook:
+    """An XLSX file read once, in a child process: its sheets' names and rows."""
+
+    def __init__(self, path: Path, tmp_dir: Path):
+        self.folder, self.sheets = read_in_child("xlsx", path, tmp_dir)
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def read(self, con, sheet: str | None) -> ReadResult:
+        found = next((s for s in self.sheets if s.name == sheet), None) if sheet else self.sheets[0]
+        if found is None:
+            raise ReadError(f"Arket '{sheet}' findes ikke i regnearket.")
+        if found.error:
+            raise ReadError(found.error)
+        res = load_arrow(con, found.headers, found.file)
+        res.danish_text_numbers = True  # a number typed as text in a Danish spreadsheet: 1.040 is 1040
+        return res
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def read_json(con, path: Path, tmp_dir: Path) -> ReadResult:
+    lim = limits()
+    size = path.stat().st_size
+    if size > lim.json_mb * MB:
+        raise ReadError(
+            f"JSON-filen fylder {da_int(size // MB)} MB; højst {da_int(lim.json_mb)} MB er tilladt for JSON. Del "
+            "den op, eller send den som CSV eller Parquet."
+        )
+    folder, [t] = read_in_child("json", path, tmp_dir)
     try:
-        with open(path, encoding="utf-8-sig") as f:
-            data = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ReadError(f"Filen er ikke gyldig JSON (UTF-8): {e}.") from e
-    if isinstance(data, dict) and isinstance(data.get("rows"), list):
-        data = data["rows"]
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise ReadError('JSON skal være en liste af objekter eller {"rows": [...]}.')
-    headers: dict[str, None] = {}
-    for r in data:
-        for k in r:
-            headers.setdefault(str(k), None)
-    names = list(headers)
-    rows = [(i + 1, [r.get(k) for k in names]) for i, r in enumerate(data)]
-    return register_rows(con, names, rows)
+        return load_arrow(con, t.headers, t.file)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def read_parquet(con, path: Path) -> ReadResult:
-    table = f"src_{uuid.uuid4().hex[:12]}"
+    """Parquet by DuckDB, after its footer says the file is within the limits. Columns are selected by
+    position (`#1`), never by the names the file gives them."""
+    lim = limits()
+    table = new_table()
+    p = str(path)
     try:
-        cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()]
-        sel = ", ".join(f'CAST("{c}" AS VARCHAR) AS c{i}' for i, c in enumerate(cols))
+        [(rows,)] = con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [p]).fetchall()
+        [(unpacked,)] = con.execute(
+            "SELECT coalesce(sum(total_uncompressed_size), 0) FROM parquet_metadata(?)", [p]
+        ).fetchall()
+        cols = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [p]).fetchall()]
+    except Exception as e:
+        raise ReadError(f"Filen kan ikke læses som Parquet: {_first_line(e, p)}") from e
+    if rows > lim.parquet_rows or unpacked > lim.uncompressed_mb * MB:
+        raise ReadError(
+            f"Parquet-filen har {da_int(rows)} rækker og fylder {da_int(unpacked // MB)} MB udpakket; højst "
+            f"{da_int(lim.parquet_rows)} rækker og {da_int(lim.uncompressed_mb)} MB er tilladt. Del den op."
+        )
+    if len(cols) > lim.columns:
+        raise ReadError(_too_many_columns(len(cols), lim.columns))
+    sel = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(cols)))
+    try:
         con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT file_row_number + 1 AS _row, {sel} "
+            f"CREATE TEMP TABLE {table} AS SELECT {sel}{', ' if sel else ''}file_row_number + 1 AS _row "
             "FROM read_parquet(?, file_row_number = true)",
-            [str(path)],
+            [p],
         )
     except Exception as e:
-        raise ReadError(f"Filen kan ikke læses som Parquet: {str(e).splitlines()[0]}") from e
+        raise ReadError(f"Filen kan ikke læses som Parquet: {_first_line(e, p)}") from e
     return ReadResult(table=table, headers=cols, encoding="", delimiter="")
+
+
+def _first_line(e: BaseException, path: str) -> str:
+    """DuckDB's message without the server's path of the file, or anything beyond its first line."""
+    text = str(e).strip().splitlines()
+    first = (text[0] if text else type(e).__name__).replace(path, "filen")
+    return first.split(": ", 1)[-1][:200]
