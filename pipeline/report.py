@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import re
 import shutil
 from pathlib import Path
 
 from pipeline.settings import REPO_ROOT, connect
-from pipeline.text import canonical_kommunekode
+from pipeline.text import CONTROL_CHARACTERS, FORMULA_START, PLAIN_NUMBER, canonical_kommunekode, clean_text
 
 ASSETS = REPO_ROOT / "pipeline" / "report_assets"
 BUILDING_COLUMNS = (
@@ -42,6 +44,20 @@ EMPTY_TOPOJSON = {
     "arcs": [],
 }
 GEO_KEYS = ("kommunekode", "KOMKODE", "komkode", "lau_1", "kode")
+
+
+def _js_regex(pattern: re.Pattern) -> str:
+    """A Python regex as JavaScript source (used with the `u` flag): Python's `\\d` on text is any Unicode
+    decimal digit (category Nd), JavaScript's only 0-9."""
+    return pattern.pattern if pattern.flags & re.ASCII else pattern.pattern.replace(r"\d", r"\p{Nd}")
+
+
+# pipeline.text.safe_cell's rule, handed to report.js for its CSV downloads: one definition, not two
+CELL_RULE = {
+    "formel_start": list(FORMULA_START),
+    "tal": _js_regex(PLAIN_NUMBER),
+    "kontrol": _js_regex(CONTROL_CHARACTERS),
+}
 
 
 def write_report(release: Path, geojson: Path | None = None, out: Path | None = None) -> list[Path]:
@@ -90,11 +106,28 @@ def write_report(release: Path, geojson: Path | None = None, out: Path | None = 
 def _rows(con, sql: str, params=None) -> list[dict]:
     cur = con.execute(sql, params or [])
     names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return [dict(zip(names, map(_clean, r), strict=True)) for r in cur.fetchall()]
+
+
+def _clean(value):
+    """A warehouse value made safe for the pages: text through clean_text (control characters, lone
+    surrogates), NaN and infinities, which JSON cannot hold, as null."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# In a <script> element the HTML parser acts on `</script` and `<!--`; U+2028/2029 end a line in older
+# JavaScript; a lone surrogate cannot be written as UTF-8. JSON has these only inside strings, where \uXXXX
+# means the same character.
+_JSON_UNSAFE = re.compile("[<>&\u2028\u2029\ud800-\udfff]")
 
 
 def _json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":")).replace("</", "<\\/")
+    text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 def _national_data(con) -> dict:
@@ -116,12 +149,12 @@ def _national_data(con) -> dict:
             "WHERE sammenligningsgruppe = 'alle' ORDER BY ALL",
         ),
         "sektorer": [
-            r[0]
+            _clean(r[0])
             for r in con.execute(
                 "SELECT DISTINCT sektor FROM mart_noegletal_kommune ORDER BY sektor <> 'alle', sektor"
             ).fetchall()
         ],
-        "release_id": con.execute("SELECT any_value(release_id) FROM dim_noegletal").fetchall()[0][0],
+        "release_id": _clean(con.execute("SELECT any_value(release_id) FROM dim_noegletal").fetchall()[0][0]),
     }
 
 
@@ -196,7 +229,7 @@ def _page(title: str, body: str, data: dict, depth: str, release: Path, scripts:
 </main>
 <footer><p>Udgivelse {html.escape(release.name)}. Tal med dansk talformat; tomme felter (–) betyder, at nøgletallet
 ikke kan beregnes (fx under 95 % dækning).</p></footer>
-<script id="data" type="application/json">{_json(data)}</script>
+<script id="data" type="application/json">{_json({**data, "celleregel": CELL_RULE})}</script>
 {geo}
 <script src="{a}plotly.min.js"></script>
 {extra}
@@ -314,7 +347,8 @@ def _write_municipality(con, out: Path, k: str, name: str, national: dict) -> Pa
     sektorer = ["alle"] + sorted({b["sektor"] for b in bygninger if b["sektor"]})
     feedback = sorted(folder.glob("tilbagemelding_*.html"), reverse=True)
     fb_links = "".join(
-        f'<li><a href="{p.name}">Tilbagemelding for {p.stem.split("_")[-1]}</a></li>' for p in feedback
+        f'<li><a href="{html.escape(p.name)}">Tilbagemelding for {html.escape(p.stem.split("_")[-1])}</a></li>'
+        for p in feedback
     )
     status_rows = "".join(
         f'<tr><th scope="row">{s["aar"]} {html.escape(s["dataset"])}</th><td>{html.escape(s["status"])}</td>'

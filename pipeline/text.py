@@ -38,19 +38,19 @@ def canonical_kommunekode(value: str) -> str | None:
 # Characters no writer of kkm2 passes on from user data: C0 controls but tab, newline and carriage return,
 # DEL, lone surrogates (from JSON escapes such as "\ud800") and the two non-characters U+FFFE/U+FFFF. XLSX
 # (XML 1.0) cannot hold them, HTML shows them as garbage, and some break UTF-8 encoding outright.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
 
 
 def clean_text(value: str) -> str:
     """User text made safe to write anywhere (XLSX, HTML, CSV, Parquet metadata): each character that no
     such format can hold becomes U+FFFD, so what was there stays visible and nothing is silently dropped."""
-    return _CONTROL.sub(REPLACEMENT, value)
+    return CONTROL_CHARACTERS.sub(REPLACEMENT, value)
 
 
 # OWASP's CSV-injection rule: a spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)*([eE][+-]?\d+)?")
+PLAIN_NUMBER = re.compile(r"[+-]?\d+([.,]\d+)*([eE][+-]?\d+)?")
 
 
 def safe_cell(value):
@@ -60,6 +60,6 @@ def safe_cell(value):
     if not isinstance(value, str):
         return value
     value = clean_text(value)
-    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+    if value.startswith(FORMULA_START) and not PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value

@@ -1,12 +1,16 @@
 """The benchlearning report in a real headless browser (Playwright driving Debian's Chromium): pages load
 without console errors or network requests, charts and the map render, the sector filter and the sortable
-building table work, the numbers equal the marts, and axe-core finds no serious accessibility violations.
-Screenshots go to test-artefacts/."""
+building table work, the numbers equal the marts, axe-core finds no serious accessibility violations, and
+hostile user text (script, HTML, formulas, control characters) is shown literally and downloaded as CSV cells a
+spreadsheet will not run. Screenshots go to test-artefacts/."""
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
+import io
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -15,8 +19,9 @@ import duckdb
 import pytest
 from conftest import real_file
 
-from pipeline.report import write_report
+from pipeline.report import _json, write_report
 from pipeline.settings import REPO_ROOT
+from pipeline.text import clean_text, safe_cell
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -31,22 +36,32 @@ ARGS = [
 ARTEFACTS = REPO_ROOT / "test-artefacts"
 
 
+def writable_copy(release: Path, root: Path) -> Path:
+    """A copy of a (read-only) release that tests may change and write the report into."""
+    shutil.copytree(release.resolve(), root, symlinks=True)
+    for p in [root, *root.rglob("*")]:
+        if not p.is_symlink():
+            p.chmod(0o755 if p.is_dir() else 0o644)
+    return root
+
+
+def serve(root: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
 @pytest.fixture(scope="module")
 def site(demo_home, tmp_path_factory):
     """A copy of the demo release with its report written again, the real municipal boundaries as the
     steward's map file; served by a plain static web server on localhost."""
     home, _ = demo_home
-    root = tmp_path_factory.mktemp("report_site") / "release"
-    shutil.copytree(home.current.resolve(), root, symlinks=True)
-    for p in [root, *root.rglob("*")]:
-        if not p.is_symlink():
-            p.chmod(0o755 if p.is_dir() else 0o644)
+    root = writable_copy(home.current, tmp_path_factory.mktemp("report_site") / "release")
     write_report(root, geojson=real_file("municipalities", "dk_municipalities_magnuslarsen.geojson"))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server, base = serve(root)
+    yield root, base
     server.shutdown()
 
 
@@ -272,3 +287,143 @@ def test_no_serious_accessibility_violations(site, browser):
             [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious],
         )
         page.close()
+
+
+# Building names as a municipality might submit them (or an attacker could): each with the CSV cell the
+# download must hold. Formulas get an apostrophe; a name that is just a number and plain text stay as they are.
+HOSTILE = {
+    '=HYPERLINK("http://x","klik")': '\'=HYPERLINK("http://x","klik")',
+    "+1+1": "'+1+1",
+    "@SUM(1)": "'@SUM(1)",
+    "-1+1": "'-1+1",
+    "\tTAB()\rX": "'\tTAB()\rX",
+    "-12,5": "-12,5",
+    "</script><img src=x onerror=window.__xss=1>": "</script><img src=x onerror=window.__xss=1>",
+    'Hal\x00 A\x07; "B"\nC\u2028D': 'Hal\ufffd A\ufffd; "B"\nC\u2028D',
+}
+HOSTILE_KOMMUNE = "Kommune <b>fed</b> & <!--<script>"
+HOSTILE_REASON = "<img src=x onerror=window.__xss=2> dyr"
+HOSTILE_STATUS = "<script>window.__xss=3</script> fejl"
+
+
+def test_hostile_text_is_shown_literally_and_its_csv_cells_cannot_run(demo_home, browser, tmp_path):
+    """Hostile names written into a copy of the release's warehouse, the report written again with the
+    project's own writer: no script runs, the page works and shows every text as it is (control characters
+    as U+FFFD), and the buildings' CSV download neutralises formulas but leaves numbers alone."""
+    home, _ = demo_home
+    root = writable_copy(home.current, tmp_path / "release")
+    k = municipality_with_sectors(root)
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    try:
+        aar = con.execute("SELECT max(aar) FROM mart_kommune_sammenligning WHERE kommunekode = ?", [k])
+        aar = aar.fetchall()[0][0]
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT bygning_id FROM mart_noegletal_bygning WHERE kommunekode = ? AND aar = ? ORDER BY 1",
+                [k, aar],
+            ).fetchall()
+        ]
+        assert len(ids) >= len(HOSTILE)
+        for bygning_id, navn in zip(ids, HOSTILE, strict=False):
+            for table in ("mart_noegletal_bygning", "dim_bygning"):
+                con.execute(f"UPDATE {table} SET navn = ? WHERE bygning_id = ?", [navn, bygning_id])
+        script = ids[list(HOSTILE).index("</script><img src=x onerror=window.__xss=1>")]
+        con.execute(
+            "UPDATE mart_noegletal_bygning SET naermere_eftersyn = true, naermere_eftersyn_aarsag = ?, "
+            "samlet_udgift_pr_m2 = -12.5, vedligeholdelsestilstand = 3 WHERE bygning_id = ? AND aar = ?",
+            [HOSTILE_REASON, script, aar],
+        )
+        con.execute("UPDATE dim_kommune SET kommunenavn = ? WHERE kommunekode = ?", [HOSTILE_KOMMUNE, k])
+        con.execute(
+            "UPDATE mart_indberetning_status SET kvalitet_besked = ? WHERE kommunekode = ?",
+            [HOSTILE_STATUS, k],
+        )
+    finally:
+        con.close()
+    write_report(root)
+    server, base = serve(root)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        seen = {"errors": [], "requests": [], "dialogs": []}
+        page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        page.goto(f"{base}/kommuner/{k}/rapport.html")
+        page.wait_for_load_state("load")
+        page.wait_for_selector("#udgift-tilstand .main-svg", timeout=10_000)
+        # nothing ran, nothing was fetched, the page's own script worked
+        assert page.evaluate("window.__xss") is None
+        assert seen["dialogs"] == [] and seen["errors"] == []
+        assert [r for r in seen["requests"] if r.rsplit("/", 1)[-1] == "x"] == []
+        assert page.locator("main img").count() == 0
+        # every text shown as it is
+        assert page.locator("h1").text_content() == HOSTILE_KOMMUNE
+        assert sorted(page.locator("#bygninger tbody th").all_text_contents()) == sorted(
+            clean_text(n) for n in HOSTILE
+        )
+        assert (
+            f"</script><img src=x onerror=window.__xss=1>: {HOSTILE_REASON}"
+            in page.locator("#eftersyn li").all_text_contents()
+        )
+        assert HOSTILE_STATUS in page.locator("#kvalitet-h ~ table td").all_text_contents()
+        # Plotly's labels
+        assert HOSTILE_KOMMUNE in page.locator("#rangering .xtick text").all_text_contents()
+        # the buildings' CSV: UTF-8 with BOM, `;`-separated, quoted where needed, formulas neutralised
+        with page.expect_download() as download:
+            page.click("#bygninger-csv")
+        raw = Path(download.value.path()).read_bytes()
+    finally:
+        page.close()
+        server.shutdown()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8")[1:], newline=""), delimiter=";"))
+    header, body = rows[0], rows[1:]
+    assert len(body) == len(ids) and all(len(r) == len(header) for r in body)
+    cells = {r[0]: r for r in body}
+    for navn, cell in HOSTILE.items():
+        assert cell == safe_cell(navn)  # the rule is pipeline.text's
+        assert cell in cells, (navn, list(cells))
+    expense = next(i for i, h in enumerate(header) if h.startswith("Samlet udgift"))
+    assert cells["</script><img src=x onerror=window.__xss=1>"][expense] == "-12.5"
+    for r in body:  # every figure a plain number or empty (–), never with an apostrophe
+        for v in r[2:-1]:
+            if v != "–":
+                float(v)
+
+
+# Values where the spreadsheet rule is easy to get wrong; the page's rule must give what Python's does
+# fmt: off
+TRICKY = [
+    "", "Skole 1", "=1+1", "+1+1", "-1+1", "@SUM(1)", "\t1", "\r1", "\n=1", " =1", "'=1", "-12,5", "+12.5",
+    "-1.234,5", "1e5", "-1e-5", "-1E+5", "-", "+", "--1", "-1,", "-,5", "-1 ", "-0", "+-1", "1-1", "-١٢",
+    "+１２", "=\x00", "\x00=1", "a\x07b\x7f", "\ud800", "=\udfff", "x\ufffe", "😀", "=😀", "-1\u2028",
+]
+# fmt: on
+
+
+def test_the_pages_csv_rule_is_pythons_safe_cell(site, browser):
+    root, _ = site
+    page = browser.new_page()
+    try:
+        page.goto((root / "report" / "metode.html").as_uri())
+        page.wait_for_load_state("load")
+        # as code points: lone surrogates and NUL survive the way in and out
+        out = page.evaluate(
+            "(values) => values.map((cps) => Array.from(csvCell(String.fromCodePoint(...cps)),"
+            " (c) => c.codePointAt(0)))",
+            [[ord(c) for c in v] for v in TRICKY],
+        )
+    finally:
+        page.close()
+    got = {v: "".join(map(chr, cps)) for v, cps in zip(TRICKY, out, strict=True)}
+    assert got == {v: safe_cell(v) for v in TRICKY}
+
+
+def test_embedded_json_cannot_end_its_script_or_break_utf8():
+    hostile = {"navn": "</script><!--<script>&\u2028\u2029\ud800", "n": 1}
+    text = _json(hostile)
+    assert not set("<>&\u2028\u2029") & set(text)
+    text.encode("utf-8")  # a lone surrogate is escaped, not written
+    assert json.loads(text) == hostile

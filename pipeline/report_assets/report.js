@@ -71,12 +71,29 @@ function fillTable(table, columns, rows) {
   });
   sortable(table);
 }
+/* A CSV cell that a spreadsheet will not run as a formula: the rule of pipeline/text.py's safe_cell, handed in by
+   report.py (DATA.celleregel) so there is one definition. Control characters become U+FFFD; text starting with
+   = + - @ tab or CR gets a leading apostrophe unless it is just a number (-12,5). */
+const CELL_RULE = DATA.celleregel;
+const CONTROL = new RegExp(CELL_RULE.kontrol, "gu");
+const PLAIN_NUMBER = new RegExp("^(?:" + CELL_RULE.tal + ")$", "u");
+function csvCell(value) {
+  if (typeof value !== "string") return value;
+  const v = value.replace(CONTROL, "\ufffd");
+  return CELL_RULE.formel_start.some((c) => v.startsWith(c)) && !PLAIN_NUMBER.test(v) ? "'" + v : v;
+}
+function csvField(value) {
+  const v = String(csvCell(value));
+  return /[;"\r\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
+}
+/* Data text for Plotly, which reads <b>, <br>, <a> ... and entities in labels: shown literally instead. */
+function plotText(s) {
+  return typeof s === "string" ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s;
+}
 function csvDownload(button, table, filename) {
   button.onclick = () => {
-    const lines = Array.from(table.rows).map((row) => Array.from(row.cells).map((c) => {
-      const v = c.dataset.sort !== undefined ? c.dataset.sort : c.textContent;
-      return /[;"\n]/.test(v) ? '"' + v.replace(/"/g, '""') + '"' : v;
-    }).join(";"));
+    const lines = Array.from(table.rows).map((row) => Array.from(row.cells).map((c) =>
+      csvField(c.dataset.sort !== undefined ? c.dataset.sort : c.textContent)).join(";"));
     const blob = new Blob(["\ufeff" + lines.join("\r\n")], { type: "text/csv;charset=utf-8" });
     const a = el("a", { href: URL.createObjectURL(blob), download: filename });
     document.body.appendChild(a); a.click(); a.remove();
@@ -106,7 +123,7 @@ function nationalPage() {
     const shown = years.filter((y) => { const b = bench.find((x) => x.aar === y); return b && !b.undertrykt; });
     const traces = shown.map((y) => ({
       type: "box", name: String(y), y: rows.filter((r) => r.aar === y).map((r) => r.vaerdi), boxpoints: "all", jitter: 0.4, pointpos: 0,
-      text: rows.filter((r) => r.aar === y).map((r) => r.kommunenavn), hovertemplate: "%{text}: %{y:,." + f.decimaler + "f}<extra></extra>",
+      text: rows.filter((r) => r.aar === y).map((r) => plotText(r.kommunenavn)), hovertemplate: "%{text}: %{y:,." + f.decimaler + "f}<extra></extra>",
       marker: { color: "#0b5394" }, line: { color: "#0b5394" }, showlegend: false,
     }));
     const div = document.getElementById("fordeling");
@@ -134,12 +151,12 @@ function nationalPage() {
     const all = DATA.kort.features.map((ft) => ft.properties);
     Plotly.react(div, [{
       type: "choropleth", geojson: DATA.kort, featureidkey: "properties.kommunekode", name: "Uden data",
-      locations: all.map((p) => p.kommunekode), z: all.map(() => 0), text: all.map((p) => p.navn),
+      locations: all.map((p) => p.kommunekode), z: all.map(() => 0), text: all.map((p) => plotText(p.navn)),
       colorscale: [[0, "#e6e6e6"], [1, "#e6e6e6"]], showscale: false, marker: { line: { color: "#777", width: 0.4 } },
       hovertemplate: "%{text}: ingen data<extra></extra>",
     }, {
       type: "choropleth", geojson: DATA.kort, featureidkey: "properties.kommunekode",
-      locations: latest.map((r) => r.kommunekode), z: latest.map((r) => r.vaerdi), text: latest.map((r) => r.kommunenavn),
+      locations: latest.map((r) => r.kommunekode), z: latest.map((r) => r.vaerdi), text: latest.map((r) => plotText(r.kommunenavn)),
       colorscale: [[0, "#deebf7"], [1, "#08306b"]], marker: { line: { color: "#333", width: 0.6 } }, colorbar: { title: { text: f.enhed } },
       hovertemplate: "%{text}: %{z:,." + f.decimaler + "f}<extra></extra>",
     }], baseLayout({ geo: { fitbounds: "geojson", visible: false }, margin: { l: 0, r: 0, t: 0, b: 0 }, height: 520 }), PLOT_CONFIG);
@@ -188,7 +205,7 @@ function municipalityPage() {
     const div = document.getElementById("rangering");
     chartLabel(div, `${f.navn}: alle kommuner ${year}, ${DATA.kommunenavn} fremhævet`);
     Plotly.react(div, [{
-      type: "bar", x: rows.map((r) => r.kommunenavn), y: rows.map((r) => r.vaerdi), name: f.navn,
+      type: "bar", x: rows.map((r) => plotText(r.kommunenavn)), y: rows.map((r) => r.vaerdi), name: f.navn,
       marker: { color: rows.map((r) => (r.kommunekode === DATA.kommunekode ? "#b3261e" : "#8fa9c8")) },
       hovertemplate: "%{x}: %{y:,." + f.decimaler + "f}<extra></extra>", showlegend: false,
     }], baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { tickangle: -45 } }), PLOT_CONFIG);
@@ -203,7 +220,7 @@ function municipalityPage() {
     const div = document.getElementById("udvikling");
     chartLabel(div, `${f.navn} over årene for ${DATA.kommunenavn} og landsmedianen`);
     Plotly.react(div, [
-      { type: "scatter", mode: "lines+markers", name: DATA.kommunenavn, x: rows.map((r) => String(r.aar)), y: rows.map((r) => r.vaerdi), line: { color: "#b3261e" } },
+      { type: "scatter", mode: "lines+markers", name: plotText(DATA.kommunenavn), x: rows.map((r) => String(r.aar)), y: rows.map((r) => r.vaerdi), line: { color: "#b3261e" } },
       { type: "scatter", mode: "lines+markers", name: "Landsmedian", x: rows.map((r) => String(r.aar)), y: rows.map((r) => r.landsmedian), line: { color: "#0b5394", dash: "dash" } },
     ], baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { type: "category", title: { text: "År" } } }), PLOT_CONFIG);
     const table = document.getElementById("udvikling-tabel");
@@ -228,7 +245,7 @@ function municipalityPage() {
     chartLabel(div, "Samlet udgift pr. m² mod vedligeholdelsestilstand pr. bygning; bygninger til nærmere eftersyn markeret");
     const t = (list, name, color, symbol) => ({
       type: "scatter", mode: "markers", name, x: list.map((b) => b.vedligeholdelsestilstand), y: list.map((b) => b.samlet_udgift_pr_m2),
-      text: list.map((b) => b.navn), marker: { color, symbol, size: 11, line: { color: "#1a1a1a", width: 1 } },
+      text: list.map((b) => plotText(b.navn)), marker: { color, symbol, size: 11, line: { color: "#1a1a1a", width: 1 } },
       hovertemplate: "%{text}: tilstand %{x:,.1f}, %{y:,.0f} kr/m²<extra></extra>",
     });
     Plotly.react(div, [t(normal, "Øvrige bygninger", "#8fa9c8", "circle"), t(flagged, "Nærmere eftersyn", "#b3261e", "diamond")],
