@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha25
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser manifest demo run test lint format dev generate clean bench
+.PHONY: install browser manifest demo run test lint format dev generate clean bench fuzz
 
 install: $(STAMP)
 
@@ -64,3 +64,10 @@ clean:
 SCALES ?= 0.05 0.2 1
 bench: install  ## full pipeline vs a plain DuckDB load of the same files, per stage; bench/results/
 	$(BIN)/python -m pipeline.bench --scales $(SCALES)
+
+# Hostile files at volume (not part of `make test`, which runs a sample): `make fuzz` or e.g.
+# `make fuzz FUZZ_FILES=3000 FUZZ_ROUNDS=6`. Prints files tried, crashes and peak RSS; exit 1 on any failure.
+FUZZ_FILES ?= 1000
+FUZZ_ROUNDS ?= 4
+fuzz: install  ## 1 000+ hostile files through gate 1, then whole-pipeline rounds; pipeline/fuzz.py
+	$(BIN)/python -m pipeline.fuzz --filer $(FUZZ_FILES) --runder $(FUZZ_ROUNDS)

@@ -9,6 +9,7 @@ import html
 import json
 from pathlib import Path
 
+from pipeline.faults import fault_point
 from pipeline.text import clean_text, safe_cell
 
 SEVERITY_DA = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
@@ -20,45 +21,71 @@ def _latest_versions(con) -> list[tuple]:
     """).fetchall()
 
 
-def write_feedback(con, out_root: Path) -> list[Path]:
+def write_feedback(con, out_root: Path, failures: dict[str, str] | None = None) -> list[Path]:
     """For every submission: kommuner/<kode>/tilbagemelding_<aar>.html and afviste_raekker_<aar>.xlsx.
-    `con` has the live warehouse attached as `wh` (read-only)."""
+    `con` has the live warehouse attached as `wh` (read-only). A submission whose feedback cannot be written
+    gets a plain page that says so instead, and the reason goes into `failures` (kommunekode -> Danish)."""
     written = []
     for k, aar, version in _latest_versions(con):
         folder = out_root / k
         folder.mkdir(parents=True, exist_ok=True)
-        status = con.execute(
-            "SELECT status, oprettet_tid FROM wh.audit.submissions WHERE kommunekode = ? AND aar = ? AND version = ?",
-            [k, aar, version],
-        ).fetchall()[0]
-        counts = con.execute(
-            """
-            SELECT dataset, raekker_modtaget, raekker_accepteret, raekker_afvist, raekker_sprunget_over, advarsler
-            FROM wh.audit.submission_datasets WHERE kommunekode = ? AND aar = ? AND version = ? AND filer <> '[]'
-            ORDER BY dataset""",
-            [k, aar, version],
-        ).fetchall()
-        findings = con.execute(
-            """
-            SELECT alvorlighed, dataset, fil, ark, raekke, kolonne, vaerdi, besked, antal
-            FROM wh.audit.findings WHERE kommunekode = ? AND aar = ? AND version = ?
-            ORDER BY CASE alvorlighed WHEN 'fejl' THEN 0 WHEN 'advarsel' THEN 1 ELSE 2 END, fil, raekke NULLS FIRST
-        """,
-            [k, aar, version],
-        ).fetchall()
-        rejected = con.execute(
-            """
-            SELECT dataset, kilde_fil, raekke, aarsager, vaerdier FROM wh.audit.rejected_rows
-            WHERE kommunekode = ? AND aar = ? AND version = ? ORDER BY dataset, kilde_fil, raekke
-        """,
-            [k, aar, version],
-        ).fetchall()
-        page = folder / f"tilbagemelding_{aar}.html"
-        page.write_text(_html(k, aar, version, status, counts, findings), encoding="utf-8")
-        sheet = folder / f"afviste_raekker_{aar}.xlsx"
-        _xlsx(sheet, rejected)
-        written += [page, sheet]
+        try:
+            fault_point("tilbagemelding", k)
+            written += _write_one(con, folder, k, aar, version)
+        except Exception as e:
+            reason = f"Tilbagemeldingen for {aar} kunne ikke skrives (intern fejl: {type(e).__name__})."
+            if failures is not None:
+                failures[k] = reason
+            (folder / f"afviste_raekker_{aar}.xlsx").unlink(missing_ok=True)
+            page = folder / f"tilbagemelding_{aar}.html"
+            page.write_text(_fallback_html(k, aar, reason), encoding="utf-8")
+            written.append(page)
     return written
+
+
+def _fallback_html(k: str, aar: int, reason: str) -> str:
+    """A page with nothing from the submission in it, for when the full feedback could not be written."""
+    return f"""<!doctype html>
+<html lang="da"><head><meta charset="utf-8"><title>Tilbagemelding {html.escape(k)} {aar}</title></head>
+<body><main><h1>Tilbagemelding for kommune {html.escape(k)}, indberetning {aar}</h1>
+<p>{html.escape(reason)} Kommunens version er holdt tilbage; stewarden er underrettet og udgiver igen, når fejlen
+er rettet. De øvrige kommuners udgivelse er ikke berørt.</p></main></body></html>
+"""
+
+
+def _write_one(con, folder: Path, k: str, aar: int, version: int) -> list[Path]:
+    """One submission's feedback page and rejected-rows workbook."""
+    status = con.execute(
+        "SELECT status, oprettet_tid FROM wh.audit.submissions WHERE kommunekode = ? AND aar = ? AND version = ?",
+        [k, aar, version],
+    ).fetchall()[0]
+    counts = con.execute(
+        """
+        SELECT dataset, raekker_modtaget, raekker_accepteret, raekker_afvist, raekker_sprunget_over, advarsler
+        FROM wh.audit.submission_datasets WHERE kommunekode = ? AND aar = ? AND version = ? AND filer <> '[]'
+        ORDER BY dataset""",
+        [k, aar, version],
+    ).fetchall()
+    findings = con.execute(
+        """
+        SELECT alvorlighed, dataset, fil, ark, raekke, kolonne, vaerdi, besked, antal
+        FROM wh.audit.findings WHERE kommunekode = ? AND aar = ? AND version = ?
+        ORDER BY CASE alvorlighed WHEN 'fejl' THEN 0 WHEN 'advarsel' THEN 1 ELSE 2 END, fil, raekke NULLS FIRST
+    """,
+        [k, aar, version],
+    ).fetchall()
+    rejected = con.execute(
+        """
+        SELECT dataset, kilde_fil, raekke, aarsager, vaerdier FROM wh.audit.rejected_rows
+        WHERE kommunekode = ? AND aar = ? AND version = ? ORDER BY dataset, kilde_fil, raekke
+    """,
+        [k, aar, version],
+    ).fetchall()
+    page = folder / f"tilbagemelding_{aar}.html"
+    page.write_text(_html(k, aar, version, status, counts, findings), encoding="utf-8")
+    sheet = folder / f"afviste_raekker_{aar}.xlsx"
+    _xlsx(sheet, rejected)
+    return [page, sheet]
 
 
 def _html(k, aar, version, status, counts, findings) -> str:

@@ -402,6 +402,15 @@ def ingest_failed(con, home: Home, sub: Submission, error: BaseException, profil
             "'fejl', 0)",
             [sub.kommunekode, sub.aar, version, besked],
         )
+        by_dataset: dict[str, list[str]] = {}
+        for f in sub.files:
+            if f.dataset:
+                by_dataset.setdefault(f.dataset, []).append(f.relpath)
+        for ds, files in sorted(by_dataset.items()):  # the status shows which datasets were held back
+            con.execute(
+                "INSERT INTO audit.submission_datasets VALUES (?, ?, ?, ?, ?, 0, 0, 0, 0, 0)",
+                [sub.kommunekode, sub.aar, version, ds, json.dumps(files, ensure_ascii=False)],
+            )
         con.execute(
             "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, 'holdt_tilbage', '{}')",
             [sub.kommunekode, sub.aar, version, now, marker, json.dumps(entries, ensure_ascii=False)],

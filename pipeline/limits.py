@@ -38,6 +38,7 @@ class Limits:
     field_chars: int  # one value; a longer value rejects its row
     header_bytes: int  # the header line of a CSV file
     json_depth: int  # nesting of a JSON document (the rows are at depth 2)
+    sandbox_memory_mb: int  # DuckDB memory limit of the validation connection (it spills beyond)
     reader_memory_mb: int  # address space of the child process that reads a spreadsheet or JSON file
     reader_seconds: int  # wall time of that child process
 
@@ -54,6 +55,7 @@ class Limits:
             field_chars=_env_int("KKM2_MAKS_FELTLAENGDE", 10_000),
             header_bytes=_env_int("KKM2_MAKS_OVERSKRIFT_BYTES", 64 * 1024),
             json_depth=_env_int("KKM2_MAKS_JSON_DYBDE", 32),
+            sandbox_memory_mb=_env_int("KKM2_SANDKASSE_HUKOMMELSE_MB", 1024),
             reader_memory_mb=_env_int("KKM2_LAESER_HUKOMMELSE_MB", 1536),
             reader_seconds=_env_int("KKM2_LAESER_SEKUNDER", 600),
         )

@@ -1,7 +1,7 @@
 """Publishing a release: `releases/<release_id>/` holds
   exports/<table>.parquet        the national (municipality-level) tables, one file each
   kommuner/<kode>/               that municipality's building-level tables and its feedback
-  offentlig/                     group statistics with n >= 3 only, for open publication
+  offentlig/                     large groups' n, median and quartiles only (seed parametre), for open publication
   warehouse.duckdb               every published table with Danish comments, for SQL (DuckDB 1.0+ can open it)
   docs/index.html, _manifest.json
 then `current` is switched atomically. A release is written into a temporary folder and renamed into place,
@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,8 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__
 from pipeline.contract.datasets import CONTRACT_VERSION
+from pipeline.contract.parameters import PUBLIC_MIN_KOMMUNER, min_kommuner
+from pipeline.faults import fault_point
 from pipeline.feedback import write_feedback
 from pipeline.report import write_report
 from pipeline.settings import SEEDS_DIR, TIME_ZONE, Home, connect
@@ -29,7 +32,7 @@ from pipeline.timing import stage
 
 # Who gets what (ARCHITECTURE.md, principle 9). Participating municipalities see each other's
 # municipality-level figures by name: exports/. Building-level tables go to each municipality's own folder:
-# kommuner/<kode>/. The public gets group statistics with n >= 3 only: offentlig/. The release's
+# kommuner/<kode>/. The public gets large groups' n, median and quartiles only: offentlig/. The release's
 # warehouse.duckdb holds every table (for KL's analysts and the operating team).
 NATIONAL_TABLES: tuple[str, ...] = (
     "dim_kommune",
@@ -42,9 +45,19 @@ NATIONAL_TABLES: tuple[str, ...] = (
 )
 BUILDING_TABLES: tuple[str, ...] = ("dim_bygning", "fct_forbrug_maaned", "mart_noegletal_bygning")
 PUBLISHED_TABLES: tuple[str, ...] = NATIONAL_TABLES + BUILDING_TABLES
-# Open publication: suppressed groups are left out, and min/max too (each is one municipality's value).
+# Open publication (KEY_FIGURES.md, Benchmarks): only groups of at least `offentlig_min_kommuner`
+# municipalities (seed parametre), and only n, median and the quartiles. No mean, min or max: min and max are
+# one municipality's value, in a small group mean + median + quartiles give every value away, and differences
+# of means across overlapping groups (alle, region, size band) give single values away
+# (tests/test_public_tier.py attacks both).
+PUBLIC_BENCHMARK_COLUMNS: tuple[str, ...] = (
+    *("aar", "sektor", "noegletal", "sammenligningsgruppe", "n_kommuner", "median", "p25", "p75"),
+    *("release_id", "kkm2_version", "modelsaet"),
+)
 PUBLIC_TABLES: dict[str, str] = {
-    "benchmark": "SELECT * EXCLUDE (undertrykt, min, max) FROM rel.main.mart_benchmark WHERE NOT undertrykt",
+    "benchmark": f"SELECT {', '.join(PUBLIC_BENCHMARK_COLUMNS)} FROM rel.main.mart_benchmark "
+    f"WHERE NOT undertrykt AND n_kommuner >= {min_kommuner(PUBLIC_MIN_KOMMUNER)} "
+    "ORDER BY aar, sektor, noegletal, sammenligningsgruppe",
     "noegletal": "SELECT * FROM rel.main.dim_noegletal",
 }
 # DuckDB 2.x files cannot be opened by 1.x clients (DBeaver, ODBC, Power BI) unless written in an
@@ -96,10 +109,12 @@ def release_select(con, table: str, release_id: str, models_id: str) -> str:
     )
 
 
-def write_parquet(con, sql: str, out: Path, descriptions: dict[str, str], table_doc: str | None) -> int:
+def write_parquet(
+    con, sql: str, out: Path, descriptions: dict[str, str], table_doc: str | None, params: list | None = None
+) -> int:
     """Stream a query into one Parquet file: zstd, row groups of ~100k rows, each column's Danish description
     in the field metadata (Power BI, Tableau, pyarrow and polars show or keep it). Bounded memory."""
-    reader = con.sql(sql).to_arrow_reader(ROW_GROUP_ROWS)
+    reader = con.sql(sql, params=params).to_arrow_reader(ROW_GROUP_ROWS)
     fields = [
         f.with_metadata({"description": descriptions[f.name]}) if descriptions.get(f.name) else f
         for f in reader.schema
@@ -124,10 +139,28 @@ def write_parquet(con, sql: str, out: Path, descriptions: dict[str, str], table_
     return rows
 
 
+@dataclass
+class StagedRelease:
+    """A release written into its temporary folder, not yet switched to. `failed` holds the municipalities
+    (kommunekode -> Danish reason) whose own part could not be written; their folders hold a plain page that
+    says so, and the caller holds their versions back and stages again (pipeline/defs/publish_assets.py)."""
+
+    home: Home
+    release_id: str
+    tmp: Path
+    manifest: dict
+    failed: dict[str, str] = field(default_factory=dict)
+
+
 def publish_release(home: Home, release_id: str | None = None) -> Path:
+    """Stage a release and switch `current` to it."""
+    return finish_release(stage_release(home, release_id))
+
+
+def stage_release(home: Home, release_id: str | None = None) -> StagedRelease:
     release_id = release_id or new_release_id()
-    final = home.releases / release_id
     tmp = home.releases / f".{release_id}.tmp"
+    failed: dict[str, str] = {}
     shutil.rmtree(tmp, ignore_errors=True)
     for folder in ("exports", "kommuner", "offentlig"):
         (tmp / folder).mkdir(parents=True)
@@ -179,20 +212,30 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
                 "SELECT DISTINCT kommunekode FROM rel.main.dim_bygning ORDER BY 1"
             ).fetchall()
         ]
-        for k in kommuner:
+        for k in kommuner:  # one municipality's failure never stops the others'
             folder = tmp / "kommuner" / k
             folder.mkdir(parents=True, exist_ok=True)
             manifest["kommuner"][k] = {}
-            for table in BUILDING_TABLES:
-                out = folder / f"{table}.parquet"
-                n = write_parquet(
-                    con,
-                    f"SELECT * FROM rel.main.{table} WHERE kommunekode = '{k}'",
-                    out,
-                    docs[table][1],
-                    docs[table][0],
+            try:
+                fault_point("udgivelse", k)
+                for table in BUILDING_TABLES:
+                    out = folder / f"{table}.parquet"
+                    n = write_parquet(
+                        con,
+                        f"SELECT * FROM rel.main.{table} WHERE kommunekode = ?",
+                        out,
+                        docs[table][1],
+                        docs[table][0],
+                        [k],
+                    )
+                    manifest["kommuner"][k][table] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
+            except Exception as e:
+                failed[k] = (
+                    f"Kommunens bygningstabeller kunne ikke skrives (intern fejl: {type(e).__name__})."
                 )
-                manifest["kommuner"][k][table] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
+                for table in BUILDING_TABLES:
+                    (folder / f"{table}.parquet").unlink(missing_ok=True)
+                manifest["kommuner"][k] = {}
         for name, sql in PUBLIC_TABLES.items():
             out = tmp / "offentlig" / f"{name}.parquet"
             source = sql.split("FROM rel.main.")[1].split()[0]
@@ -200,13 +243,13 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
             manifest["offentlig"][name] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
         con.execute("DETACH rel")
         # each municipality's own feedback, in its own folder (never a shared page)
-        write_feedback(con, tmp / "kommuner")
+        write_feedback(con, tmp / "kommuner", failed)
     finally:
         con.close()
     # the benchlearning report, from the release's own tables (the steward's map file when there is one)
     geo = home.reference / "kommunegraenser.geojson"
     with stage("report"):
-        write_report(tmp, geojson=geo if geo.exists() else None)
+        write_report(tmp, geojson=geo if geo.exists() else None, failures=failed)
     manifest["report"] = "report/index.html"
     quality = home.tmp / "quality"
     if (
@@ -221,11 +264,24 @@ def publish_release(home: Home, release_id: str | None = None) -> Path:
         (tmp / "docs").mkdir()
         shutil.copyfile(docs_html, tmp / "docs" / "index.html")
         manifest["docs"] = "docs/index.html"
+    return StagedRelease(home, release_id, tmp, manifest, failed)
+
+
+def finish_release(staged: StagedRelease) -> Path:
+    """Write the manifest, move the staged release into place and switch `current` to it."""
+    tmp, manifest = staged.tmp, staged.manifest
+    for k, reason in staged.failed.items():
+        manifest["kommuner"].setdefault(k, {})["fejl"] = reason
     (tmp / "warehouse.duckdb").chmod(0o444)
     (tmp / "_manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    final = staged.home.releases / staged.release_id
     tmp.rename(final)
-    switch_current(home, final)
+    switch_current(staged.home, final)
     return final
+
+
+def discard_release(staged: StagedRelease) -> None:
+    shutil.rmtree(staged.tmp, ignore_errors=True)
 
 
 def _copy_comments(con, table: str) -> tuple[str | None, dict[str, str]]:

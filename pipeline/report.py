@@ -21,6 +21,7 @@ import re
 import shutil
 from pathlib import Path
 
+from pipeline.faults import fault_point
 from pipeline.settings import REPO_ROOT, connect
 from pipeline.text import CONTROL_CHARACTERS, FORMULA_START, PLAIN_NUMBER, canonical_kommunekode, clean_text
 
@@ -60,9 +61,16 @@ CELL_RULE = {
 }
 
 
-def write_report(release: Path, geojson: Path | None = None, out: Path | None = None) -> list[Path]:
+def write_report(
+    release: Path,
+    geojson: Path | None = None,
+    out: Path | None = None,
+    failures: dict[str, str] | None = None,
+) -> list[Path]:
     """Write the report of `release` into `out` (default: the release itself, while it is being published):
-    report/ and kommuner/<kode>/rapport.html. Returns the pages."""
+    report/ and kommuner/<kode>/rapport.html. Returns the pages. A municipality whose page cannot be written
+    gets none, and the reason goes into `failures` (kommunekode -> Danish): one municipality never stops the
+    others' pages."""
     import plotly.offline
 
     out = out or release
@@ -94,7 +102,15 @@ def write_report(release: Path, geojson: Path | None = None, out: Path | None = 
                 folder.mkdir(parents=True, exist_ok=True)
                 for fb in (release / "kommuner" / k).glob("tilbagemelding_*.html"):
                     shutil.copyfile(fb, folder / fb.name)
-            pages.append(_write_municipality(con, out, k, names[k], national))
+            try:
+                fault_point("rapport", k)
+                pages.append(_write_municipality(con, out, k, names[k], national))
+            except Exception as e:
+                (folder / "rapport.html").unlink(missing_ok=True)
+                if failures is not None:
+                    failures[k] = (
+                        f"Kommunens rapportside kunne ikke skrives (intern fejl: {type(e).__name__})."
+                    )
         return pages
     finally:
         con.close()

@@ -101,9 +101,13 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False, t
 
 def sandbox(tmp_dir: Path):
     """A DuckDB connection for untrusted files: a database of its own in memory, so nothing run on it can
-    reach the warehouse, spilling to `tmp_dir`. Load the files, then `seal` it: from then on it can read no
-    file and no Python object, and no setting can be changed back."""
-    return connect(tmp_dir=tmp_dir)
+    reach the warehouse, with its own memory limit (pipeline.limits), spilling to `tmp_dir`. Load the files,
+    then `seal` it: from then on it can read no file and no Python object, and no setting can be changed back."""
+    from pipeline.limits import limits
+
+    con = connect(tmp_dir=tmp_dir)
+    con.execute(f"SET memory_limit = '{limits().sandbox_memory_mb}MB'")
+    return con
 
 
 def seal(con) -> None:

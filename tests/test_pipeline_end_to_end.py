@@ -390,7 +390,8 @@ def test_formula_injection_is_neutralised(tmp_path):
                 "b.csv",
                 2,
                 '=HYPERLINK("x")',
-                '{"navn": "=1+1", "adresse": "+45 12", "x": "@SUM(A1)", "y": "-3", "z": "ok"}',
+                '{"navn": "=1+1", "adresse": "+45 12", "x": "@SUM(A1)", "y": "-3", "z": "ok", "w": "-1+1", '
+                '"v": "\\tTAB", "u": "nul\\u0000her"}',
             )
         ],
     )
@@ -398,5 +399,7 @@ def test_formula_injection_is_neutralised(tmp_path):
     cells = [c for c in ws[2]]
     assert all(c.data_type != "f" for c in cells)
     values = [c.value for c in cells]
-    assert "'=1+1" in values and "'+45 12" in values and "'@SUM(A1)" in values and "'-3" in values
+    assert "'=1+1" in values and "'+45 12" in values and "'@SUM(A1)" in values and "'-1+1" in values
+    assert "'\tTAB" in values and "nul\ufffdher" in values  # a NUL cannot be in XLSX: it is shown as �
+    assert "-3" in values  # a plain number is no formula, and stays as it is
     assert values[3].startswith("'=") and "ok" in values

@@ -109,16 +109,22 @@ def test_a_municipality_folder_holds_its_own_buildings_only(demo_home):
         assert list(folder.glob("tilbagemelding_*.html"))  # and its feedback
 
 
-def test_the_public_folder_holds_group_statistics_with_n_at_least_3_only(demo_home):
+def test_the_public_folder_holds_only_large_groups_median_and_quartiles(demo_home):
+    from pipeline.contract.parameters import PUBLIC_MIN_KOMMUNER, min_kommuner
+    from pipeline.publish import PUBLIC_BENCHMARK_COLUMNS
+
     home, _ = demo_home
     public = home.current / "offentlig"
     assert sorted(p.name for p in public.iterdir()) == ["benchmark.parquet", "noegletal.parquet"]
     b = pq.read_table(public / "benchmark.parquet")
-    assert b.num_rows > 0
-    assert min(b.column("n_kommuner").to_pylist()) >= 3
-    # no municipality-level value: no municipality column, and no min/max (each is one municipality's value)
-    assert not {"kommunekode", "min", "max", "vaerdi"} & set(b.schema.names)
-    assert all(v is not None for v in b.column("median").to_pylist())
+    assert b.schema.names == list(PUBLIC_BENCHMARK_COLUMNS)  # no mean, min or max, no municipality column
+    assert all(n >= min_kommuner(PUBLIC_MIN_KOMMUNER) for n in b.column("n_kommuner").to_pylist())
+    # the participants' table has the demo's groups of 3 municipalities; the public file has none of them
+    participants = pq.read_table(home.current / "exports" / "mart_benchmark.parquet").to_pylist()
+    small = [
+        r for r in participants if not r["undertrykt"] and r["n_kommuner"] < min_kommuner(PUBLIC_MIN_KOMMUNER)
+    ]
+    assert small and b.num_rows == 0
 
 
 def test_the_release_opens_in_the_oldest_supported_duckdb_client(demo_home):

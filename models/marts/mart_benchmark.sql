@@ -1,7 +1,16 @@
 -- One row per aar × sektor × noegletal × sammenligningsgruppe (`alle`, `region:<navn>`,
 -- `stoerrelse:<band>`): statistics over the municipalities whose value enters the benchmark (coverage
--- ≥ 50 %). Suppressed below 3 municipalities: every statistic null, `undertrykt` true, n kept.
+-- ≥ 50 %). Suppressed below the parameter `undertrykkelse_min_kommuner` (seed parametre):
+-- every statistic null, `undertrykt` true, n kept. This table is for participants; the public tier
+-- (offentlig/benchmark.parquet, pipeline/publish.py) keeps fewer columns and larger groups only.
 with
+
+parametre as (
+    select coalesce(
+        (select vaerdi from {{ ref('parametre') }} where parameter = 'undertrykkelse_min_kommuner'),
+        error('seed parametre mangler undertrykkelse_min_kommuner')
+    ) as min_kommuner
+),
 
 vaerdier as (
     select * from {{ ref('mart_noegletal_kommune') }} where indgaar_i_benchmark and vaerdi is not null
@@ -44,19 +53,20 @@ statistik as (
 
 final as (
     select
-        aar,
-        sektor,
-        noegletal,
-        sammenligningsgruppe,
-        n_kommuner,
-        n_kommuner < 3 as undertrykt,
-        case when n_kommuner >= 3 then gennemsnit end as gennemsnit,
-        case when n_kommuner >= 3 then median end as median,
-        case when n_kommuner >= 3 then p25 end as p25,
-        case when n_kommuner >= 3 then p75 end as p75,
-        case when n_kommuner >= 3 then min end as min,
-        case when n_kommuner >= 3 then max end as max
-    from statistik
+        s.aar,
+        s.sektor,
+        s.noegletal,
+        s.sammenligningsgruppe,
+        s.n_kommuner,
+        s.n_kommuner < p.min_kommuner as undertrykt,
+        case when s.n_kommuner >= p.min_kommuner then s.gennemsnit end as gennemsnit,
+        case when s.n_kommuner >= p.min_kommuner then s.median end as median,
+        case when s.n_kommuner >= p.min_kommuner then s.p25 end as p25,
+        case when s.n_kommuner >= p.min_kommuner then s.p75 end as p75,
+        case when s.n_kommuner >= p.min_kommuner then s.min end as min,
+        case when s.n_kommuner >= p.min_kommuner then s.max end as max
+    from statistik as s
+    cross join parametre as p
 )
 
 select * from final

@@ -114,7 +114,21 @@ figurer as (
 ),
 
 regel as (
-    select * from {{ ref('naermere_eftersyn_regel') }}
+    select
+        r.*,
+        coalesce(
+            (select vaerdi from {{ ref('parametre') }} where parameter = 'eftersyn_fraktil_min_kommuner'),
+            error('seed parametre mangler eftersyn_fraktil_min_kommuner')
+        ) as min_kommuner
+    from {{ ref('naermere_eftersyn_regel') }} as r
+),
+
+bidrag as (
+    -- how many municipalities the sektor's national cost fraktil would rest on
+    select aar, sektor, count(distinct kommunekode) as n_kommuner
+    from figurer
+    where samlet_udgift_pr_m2 is not null
+    group by aar, sektor
 ),
 
 rangeret as (
@@ -131,7 +145,9 @@ rangeret as (
 ),
 
 fraktil as (
-    -- continuous quantile (linear interpolation, as quantile_cont) at the rule's fraction
+    -- continuous quantile (linear interpolation, as quantile_cont) at the rule's fraction; only over buildings
+    -- of at least `eftersyn_fraktil_min_kommuner` municipalities (seed parametre), otherwise there is none:
+    -- a fraktil of fewer municipalities' buildings is never computed, so no text can quote it
     select
         p.aar,
         p.sektor,
@@ -139,12 +155,18 @@ fraktil as (
     from (select distinct aar, sektor, q * (n - 1) as pos, floor(q * (n - 1)) as lo_i from rangeret) as p
     inner join rangeret as lo on lo.aar = p.aar and lo.sektor = p.sektor and lo.i = p.lo_i
     left join rangeret as hi on hi.aar = p.aar and hi.sektor = p.sektor and hi.i = p.lo_i + 1
+    inner join bidrag as b on b.aar = p.aar and b.sektor = p.sektor
+    cross join regel as r
+    where b.n_kommuner >= r.min_kommuner
 ),
 
 eftersyn as (
     select
         f.*,
         fr.udgift_fraktil_kr,
+        b.n_kommuner as udgift_n_kommuner,
+        r.min_kommuner as udgift_min_kommuner,
+        f.samlet_udgift_pr_m2 is not null and b.n_kommuner < r.min_kommuner as udgift_ikke_testet,
         f.samlet_udgift_pr_m2 > fr.udgift_fraktil_kr as dyr,
         f.vedligeholdelsestilstand >= r.tilstand_mindst as daarlig_stand,
         f.anvendelsesgrad_pct < r.anvendelsesgrad_under as lav_anvendelse,
@@ -152,11 +174,15 @@ eftersyn as (
     from figurer as f
     cross join regel as r
     left join fraktil as fr using (aar, sektor)
+    left join bidrag as b using (aar, sektor)
 ),
 
 final as (
     select
-        * exclude (udgift_fraktil_kr, dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse),
+        * exclude (
+            udgift_fraktil_kr, udgift_n_kommuner, udgift_min_kommuner, udgift_ikke_testet,
+            dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse
+        ),
         coalesce(dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse), false) as naermere_eftersyn,
         case when dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse) then
             'Samlet udgift ' || {{ da_num('samlet_udgift_pr_m2') }} || ' kr/m² er over sektorens 75 %-fraktil ('
@@ -168,6 +194,10 @@ final as (
             || case when lav_udnyttelse then '; udnyttelsesgrad ' || {{ da_num('udnyttelsesgrad_pct', 0) }}
                 || ' % (under 60 %)' else '' end
             || '.'
+        when udgift_ikke_testet then
+            'Udgiftstesten er ikke foretaget: sektorens udgift pr. m² kendes kun fra '
+            || cast(udgift_n_kommuner as varchar) || case when udgift_n_kommuner = 1 then ' kommune' else ' kommuner' end
+            || ', og den nationale fraktil kræver mindst ' || {{ da_num('udgift_min_kommuner') }} || '.'
         end as naermere_eftersyn_aarsag
     from eftersyn
 )

@@ -75,8 +75,13 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             r2 = gate2(con, docs, previous)
             r3 = gate3(con, docs)
         earlier_failures = []
-        for _ in range(MAX_ROUNDS):
-            local = [r for r in r3 if r.failed and r.kommunekode != NATIONAL]
+        # a gate-2 check only warns; one that could not run for a municipality holds it back (first round only:
+        # gate 2 is not run again, and its version is held by then)
+        broken2 = [r for r in r2 if r.status == "fejl" and r.kommunekode != NATIONAL]
+        for round_ in range(MAX_ROUNDS):
+            local = [r for r in r3 if r.failed and r.kommunekode != NATIONAL] + (
+                broken2 if round_ == 0 else []
+            )
             if not local:
                 break
             with kkm2.warehouse() as con:
@@ -84,7 +89,7 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             if not newly:
                 break
             held += newly
-            earlier_failures += local
+            earlier_failures += [r for r in local if r not in broken2]  # those are in r2
             context.log.warning(f"Gate 3 holder tilbage og bygger igen uden: {newly}")
             runs = home.tmp / "dbt_gate"
             shutil.rmtree(runs, ignore_errors=True)

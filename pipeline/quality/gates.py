@@ -15,10 +15,14 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
+from pipeline.faults import fault_point
 from pipeline.quality.gx_gate import _gx_module, pandas_batch_definition
 from pipeline.text import da_number
 
@@ -123,6 +127,7 @@ class DocsWriter:
     def validate(self, folder: str, suite_name: str, df, expectations: list) -> list[dict]:
         """Run `expectations` on `df`; returns one dict per expectation. Raises GxEvaluatedNothing when GX
         evaluated nothing on a non-empty frame."""
+        fault_point("gates", folder)  # the tests inject a failure into one municipality's checks here
         key = self._key(suite_name, df, expectations)
         known = self.known.get(key)
         if known is not None and folder not in self.ran:
@@ -221,6 +226,28 @@ def _frames_by_kommune(con, sql: str, params=None):
     return [(k, g.reset_index(drop=True)) for k, g in df.groupby("kommunekode", sort=True)]
 
 
+@contextmanager
+def _isolated(out: list[CheckResult], gate: str, kontrol: str, k: str, aar) -> Iterator[None]:
+    """One municipality's check: an error in it (a bug, or GX failing on its data) becomes a failed check of
+    that municipality and year (its version is held back), never a failed build for everyone."""
+    try:
+        yield
+    except Exception as e:
+        out.append(
+            CheckResult(
+                gate,
+                kontrol,
+                k,
+                int(aar),
+                "fejl",
+                0,
+                1,
+                f"Kontrollen '{kontrol}' kunne ikke gennemføres for kommunen (intern fejl: {type(e).__name__}); "
+                "kommunens version holdes tilbage, og de øvrige udgives.",
+            )
+        )
+
+
 def _summarise(gate, kontrol, k, aar, checks, fail_status, besked_ok, besked_fejl) -> CheckResult:
     failed = [c for c in checks if not c["success"]]
     evaluated = max((c["evaluated"] for c in checks), default=0)
@@ -269,52 +296,53 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
             "LEFT JOIN _fordeling d USING (sektor) ORDER BY ALL",
         ):
             for aar, g in df.groupby("aar", sort=True):
-                g = g.reset_index(drop=True)
-                exps = []
-                for f in ENERGY_FIGURES:
-                    exps.append(
-                        E.ExpectColumnPairValuesAToBeGreaterThanB(
-                            column_A=f,
-                            column_B=f"{f}_p01",
-                            or_equal=True,
-                            ignore_row_if="either_value_is_missing",
+                with _isolated(out, "2", "energi_uden_for_fordeling", k, aar):
+                    g = g.reset_index(drop=True)
+                    exps = []
+                    for f in ENERGY_FIGURES:
+                        exps.append(
+                            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                                column_A=f,
+                                column_B=f"{f}_p01",
+                                or_equal=True,
+                                ignore_row_if="either_value_is_missing",
+                            )
+                        )
+                        exps.append(
+                            E.ExpectColumnPairValuesAToBeGreaterThanB(
+                                column_A=f"{f}_p99",
+                                column_B=f,
+                                or_equal=True,
+                                ignore_row_if="either_value_is_missing",
+                            )
+                        )
+                    checks = docs.validate(k, f"gate2_energi_{k}_{aar}", g, exps)
+                    out.append(
+                        _summarise(
+                            "2",
+                            "energi_uden_for_fordeling",
+                            k,
+                            int(aar),
+                            checks,
+                            "advarsel",
+                            "El og varme pr. m² ligger inden for sektorernes p1–p99 i forrige udgivelse.",
+                            lambda failed: (
+                                f"{sum(c['unexpected_count'] for c in failed)} bygningsværdier for el/varme "
+                                "pr. m² ligger uden for sektorens p1–p99 i forrige udgivelse; kontrollér areal og forbrug."
+                            ),
                         )
                     )
-                    exps.append(
-                        E.ExpectColumnPairValuesAToBeGreaterThanB(
-                            column_A=f"{f}_p99",
-                            column_B=f,
-                            or_equal=True,
-                            ignore_row_if="either_value_is_missing",
-                        )
-                    )
-                checks = docs.validate(k, f"gate2_energi_{k}_{aar}", g, exps)
-                out.append(
-                    _summarise(
-                        "2",
-                        "energi_uden_for_fordeling",
-                        k,
-                        int(aar),
-                        checks,
-                        "advarsel",
-                        "El og varme pr. m² ligger inden for sektorernes p1–p99 i forrige udgivelse.",
-                        lambda failed: (
-                            f"{sum(c['unexpected_count'] for c in failed)} bygningsværdier for el/varme "
-                            "pr. m² ligger uden for sektorens p1–p99 i forrige udgivelse; kontrollér areal og forbrug."
-                        ),
-                    )
-                )
-                if out[-1].failed:  # the examples a person can act on: building, figure, value, the range
-                    out[-1].eksempler = [
-                        f"{row.bygning_id}: {f} {da_number(getattr(row, f), 1)} (p1–p99 {da_number(getattr(row, f + '_p01'), 1)}"
-                        f"–{da_number(getattr(row, f + '_p99'), 1)})"
-                        for f in ENERGY_FIGURES
-                        for row in g.itertuples()
-                        if getattr(row, f + "_p01")
-                        == getattr(row, f + "_p01")  # has a distribution (not NaN)
-                        and getattr(row, f) == getattr(row, f)
-                        and not getattr(row, f + "_p01") <= getattr(row, f) <= getattr(row, f + "_p99")
-                    ][:10]
+                    if out[-1].failed:  # the examples a person can act on: building, figure, value, the range
+                        out[-1].eksempler = [
+                            f"{row.bygning_id}: {f} {da_number(getattr(row, f), 1)} (p1–p99 {da_number(getattr(row, f + '_p01'), 1)}"
+                            f"–{da_number(getattr(row, f + '_p99'), 1)})"
+                            for f in ENERGY_FIGURES
+                            for row in g.itertuples()
+                            if getattr(row, f + "_p01")
+                            == getattr(row, f + "_p01")  # has a distribution (not NaN)
+                            and getattr(row, f) == getattr(row, f)
+                            and not getattr(row, f + "_p01") <= getattr(row, f) <= getattr(row, f + "_p99")
+                        ][:10]
     # meters with gaps in the year
     for k, df in _frames_by_kommune(
         con,
@@ -323,31 +351,36 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
         "FROM intermediate.int_maaler_daekning ORDER BY ALL",
     ):
         for aar, g in df.groupby("aar", sort=True):
-            g = g.reset_index(drop=True)
-            checks = docs.validate(
-                k,
-                f"gate2_maalere_{k}_{aar}",
-                g,
-                [E.ExpectColumnValuesToBeBetween(column="daekning_pct", min_value=METER_COVERAGE_MIN_PCT)],
-            )
-            gaps = g[g["daekning_pct"] < METER_COVERAGE_MIN_PCT]
-            r = _summarise(
-                "2",
-                "maalere_med_huller",
-                k,
-                int(aar),
-                checks,
-                "advarsel",
-                "Alle målere dækker hele deres aktive periode.",
-                lambda failed, gaps=gaps: (
-                    f"{len(gaps)} målere har huller i året (dækning under {da_number(METER_COVERAGE_MIN_PCT, 1)} %)."
-                ),
-            )
-            r.eksempler = [
-                f"{m} ({da_number(d, 1)} %)"
-                for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
-            ][:10]
-            out.append(r)
+            with _isolated(out, "2", "maalere_med_huller", k, aar):
+                g = g.reset_index(drop=True)
+                checks = docs.validate(
+                    k,
+                    f"gate2_maalere_{k}_{aar}",
+                    g,
+                    [
+                        E.ExpectColumnValuesToBeBetween(
+                            column="daekning_pct", min_value=METER_COVERAGE_MIN_PCT
+                        )
+                    ],
+                )
+                gaps = g[g["daekning_pct"] < METER_COVERAGE_MIN_PCT]
+                r = _summarise(
+                    "2",
+                    "maalere_med_huller",
+                    k,
+                    int(aar),
+                    checks,
+                    "advarsel",
+                    "Alle målere dækker hele deres aktive periode.",
+                    lambda failed, gaps=gaps: (
+                        f"{len(gaps)} målere har huller i året (dækning under {da_number(METER_COVERAGE_MIN_PCT, 1)} %)."
+                    ),
+                )
+                r.eksempler = [
+                    f"{m} ({da_number(d, 1)} %)"
+                    for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
+                ][:10]
+                out.append(r)
     return out
 
 
@@ -398,34 +431,40 @@ def gate3(con, docs: DocsWriter) -> list[CheckResult]:
     ).df()
     for k, g in identities.groupby("kommunekode", sort=True):
         for aar, row in g.groupby("aar", sort=True):
-            row = row.reset_index(drop=True)
-            checks = docs.validate(
-                k,
-                f"gate3_afstemning_{k}_{aar}",
-                row,
-                [
-                    E.ExpectColumnPairValuesToBeEqual(column_A="aktive_bygninger", column_B="i_mart"),
-                    E.ExpectColumnPairValuesToBeEqual(column_A="aktive_bygninger", column_B="antal_kommune"),
-                    E.ExpectColumnValuesToBeBetween(column="dubletter", min_value=0, max_value=0),
-                    E.ExpectColumnValuesToBeBetween(column="areal_afvigelse", min_value=0, max_value=tol),
-                    E.ExpectColumnValuesToBeBetween(column="forbrug_afvigelse", min_value=0, max_value=tol),
-                ],
-            )
-            r = row.iloc[0]
-            out.append(
-                _summarise(
-                    "3",
-                    "afstemning",
+            with _isolated(out, "3", "afstemning", k, aar):
+                row = row.reset_index(drop=True)
+                checks = docs.validate(
                     k,
-                    int(aar),
-                    checks,
-                    "fejl",
-                    "Hver aktiv bygning præcis én gang; areal og forbrug stemmer mellem tabellerne.",
-                    lambda failed, r=r: (
-                        "Afstemningen fejlede: " + "; ".join(sorted({_identity_text(c, r) for c in failed}))
-                    ),
+                    f"gate3_afstemning_{k}_{aar}",
+                    row,
+                    [
+                        E.ExpectColumnPairValuesToBeEqual(column_A="aktive_bygninger", column_B="i_mart"),
+                        E.ExpectColumnPairValuesToBeEqual(
+                            column_A="aktive_bygninger", column_B="antal_kommune"
+                        ),
+                        E.ExpectColumnValuesToBeBetween(column="dubletter", min_value=0, max_value=0),
+                        E.ExpectColumnValuesToBeBetween(column="areal_afvigelse", min_value=0, max_value=tol),
+                        E.ExpectColumnValuesToBeBetween(
+                            column="forbrug_afvigelse", min_value=0, max_value=tol
+                        ),
+                    ],
                 )
-            )
+                r = row.iloc[0]
+                out.append(
+                    _summarise(
+                        "3",
+                        "afstemning",
+                        k,
+                        int(aar),
+                        checks,
+                        "fejl",
+                        "Hver aktiv bygning præcis én gang; areal og forbrug stemmer mellem tabellerne.",
+                        lambda failed, r=r: (
+                            "Afstemningen fejlede: "
+                            + "; ".join(sorted({_identity_text(c, r) for c in failed}))
+                        ),
+                    )
+                )
     # hard bounds per figure, from the catalogue
     bounds = con.execute(
         "SELECT noegletal, graense_min, graense_max FROM marts.dim_noegletal "
@@ -438,43 +477,48 @@ def gate3(con, docs: DocsWriter) -> list[CheckResult]:
         con, f"SELECT kommunekode, aar, bygning_id, {select} FROM marts.mart_noegletal_bygning ORDER BY ALL"
     ):
         for aar, g in df.groupby("aar", sort=True):
-            g = g.reset_index(drop=True)
-            checks = docs.validate(
-                k,
-                f"gate3_graenser_{k}_{aar}",
-                g,
-                [
-                    E.ExpectColumnValuesToBeBetween(column=f, min_value=lo, max_value=hi)
-                    for f, lo, hi in figures
-                ],
-            )
-            out.append(
-                _summarise(
-                    "3",
-                    "graenser",
+            with _isolated(out, "3", "graenser", k, aar):
+                g = g.reset_index(drop=True)
+                checks = docs.validate(
                     k,
-                    int(aar),
-                    checks,
-                    "fejl",
-                    "Alle nøgletal ligger inden for katalogets grænser.",
-                    lambda failed: (
-                        "Nøgletal uden for katalogets grænser: "
-                        + "; ".join(
-                            f"{c['kwargs']['column']} ({c['unexpected_count']} bygninger, fx {c['examples'][:3]}; "
-                            f"tilladt {c['kwargs'].get('min_value')}–{c['kwargs'].get('max_value')})"
-                            for c in failed
-                        )
-                    ),
+                    f"gate3_graenser_{k}_{aar}",
+                    g,
+                    [
+                        E.ExpectColumnValuesToBeBetween(column=f, min_value=lo, max_value=hi)
+                        for f, lo, hi in figures
+                    ],
                 )
-            )
-    # suppression: no group statistic with n < 3
+                out.append(
+                    _summarise(
+                        "3",
+                        "graenser",
+                        k,
+                        int(aar),
+                        checks,
+                        "fejl",
+                        "Alle nøgletal ligger inden for katalogets grænser.",
+                        lambda failed: (
+                            "Nøgletal uden for katalogets grænser: "
+                            + "; ".join(
+                                f"{c['kwargs']['column']} ({c['unexpected_count']} bygninger, fx {c['examples'][:3]}; "
+                                f"tilladt {c['kwargs'].get('min_value')}–{c['kwargs'].get('max_value')})"
+                                for c in failed
+                            )
+                        ),
+                    )
+                )
+    # suppression: no group statistic with fewer municipalities than the parameter seed's threshold
+    n_min = min_kommuner(SUPPRESSION_MIN_KOMMUNER)
     bench = con.execute(
         "SELECT aar, sektor, noegletal, sammenligningsgruppe, n_kommuner, undertrykt, median, gennemsnit, p25, p75 "
         "FROM marts.mart_benchmark ORDER BY ALL"
     ).df()
     exps = [
         E.ExpectColumnValuesToBeBetween(
-            column="n_kommuner", min_value=3, row_condition="undertrykt == False", condition_parser="pandas"
+            column="n_kommuner",
+            min_value=n_min,
+            row_condition="undertrykt == False",
+            condition_parser="pandas",
         ),
         *[
             E.ExpectColumnValuesToBeNull(
@@ -492,8 +536,8 @@ def gate3(con, docs: DocsWriter) -> list[CheckResult]:
             None,
             checks,
             "fejl",
-            "Ingen gruppestatistik med under 3 kommuner er offentliggjort.",
-            lambda failed: "En gruppestatistik med under 3 kommuner er ikke undertrykt.",
+            f"Ingen gruppestatistik med under {n_min} kommuner er offentliggjort.",
+            lambda failed: f"En gruppestatistik med under {n_min} kommuner er ikke undertrykt.",
         )
     )
     return out
@@ -537,9 +581,12 @@ def record(con, koersel: str, results: list[CheckResult]) -> None:
     )
 
 
-def hold_back(con, failures: list[CheckResult]) -> list[tuple[str, int, int]]:
-    """Hold back the active version of each municipality-year with a gate-3 failure; returns what was held.
-    A pinned version is not overruled here (its failure stays, and publication stops)."""
+def hold_back(
+    con, failures: list[CheckResult], prefix: str = "Udgivelseskontrollen (gate 3)"
+) -> list[tuple[str, int, int]]:
+    """Hold back the active version of each municipality-year with a failure (gate 3, or a per-municipality
+    step of publishing); returns what was held. A pinned version is not overruled here (its failure stays,
+    and publication stops)."""
     held = []
     for r in failures:
         if r.kommunekode == NATIONAL or r.aar is None:
@@ -558,7 +605,25 @@ def hold_back(con, failures: list[CheckResult]) -> list[tuple[str, int, int]]:
         )
         con.execute(
             "INSERT INTO audit.findings VALUES (?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, 'fejl', 1)",
-            [r.kommunekode, r.aar, v, f"gate3_{r.kontrol}", f"Udgivelseskontrollen (gate 3): {r.besked}"],
+            [r.kommunekode, r.aar, v, _rule(r), f"{prefix}: {r.besked}"],
         )
         held.append((r.kommunekode, r.aar, v))
     return held
+
+
+def _rule(r: CheckResult) -> str:
+    return f"gate{r.gate}_{r.kontrol}" if r.gate.isdigit() else f"{r.gate}_{r.kontrol}"
+
+
+def hold_back_municipality(con, kommunekode: str, besked: str, regel: str) -> list[tuple[str, int, int]]:
+    """Hold back every active version of one municipality (a failure in a per-municipality step that belongs
+    to no single year, e.g. writing its part of a release), as `hold_back` does for gate 3."""
+    years = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT aar FROM audit.active_submissions WHERE kommunekode = ? ORDER BY 1",
+            [kommunekode],
+        ).fetchall()
+    ]
+    failures = [CheckResult("udgivelse", regel, kommunekode, aar, "fejl", 0, 1, besked) for aar in years]
+    return hold_back(con, failures, prefix="Udgivelsen")

@@ -314,7 +314,19 @@ def _first_line(e: BaseException) -> str:
 READERS = {"xlsx": read_workbook, "json": read_json_file}
 
 
+class _NoPandas:
+    """An import finder that says pandas is not installed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not used in the reader process")
+        return None
+
+
 def main(argv: list[str]) -> int:
+    # pyarrow imports pandas (0,4 s) the first time it converts a Python list, only to ask whether the list is
+    # a pandas object: the child has none, so it tells pyarrow that pandas is not there
+    sys.meta_path.insert(0, _NoPandas())
     kind, path, out = argv
     lim = Limits.from_env()
     _limit_self(lim)

@@ -59,10 +59,11 @@ def _utf16(head: bytes) -> str | None:
 
 
 def scan(path: Path) -> FileScan:
-    """One pass over the bytes, in chunks: the encoding and whether there is an empty line. Only a file that is
-    not UTF-8 is read a second time, to check that it is Windows-1252."""
+    """One pass over the bytes, in chunks: the encoding and whether there is an empty line. A file that is not
+    UTF-8 as a whole is `cp1252`: it is transcoded line by line (transcode_lines), which names the lines that
+    are neither. A file of mostly zero bytes (a sparse or binary file) is no CSV file."""
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok, empty, prev = True, False, b""
+    utf8_ok, empty, prev, zeros, size = True, False, b"", 0, 0
     with open(path, "rb") as f:
         head = f.read(4096)
         if wide := _utf16(head):
@@ -70,6 +71,8 @@ def scan(path: Path) -> FileScan:
         bom = head.startswith(codecs.BOM_UTF8)
         f.seek(0)
         while chunk := f.read(CHUNK):
+            size += len(chunk)
+            zeros += chunk.count(0)
             if not empty:
                 window = prev + chunk
                 empty = b"\n\n" in window or b"\n\r\n" in window
@@ -79,6 +82,11 @@ def scan(path: Path) -> FileScan:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8_ok = False
+    if zeros > max(1000, size // 100):
+        raise ReadError(
+            f"Filen indeholder {zeros:,} nul-bytes og er ikke en tekstfil (CSV); er det en anden filtype med "
+            "forkert endelse? Gem den som CSV UTF-8.".replace(",", ".")
+        )
     if bom:
         return FileScan("utf-8-sig", empty)
     if utf8_ok:
@@ -87,45 +95,50 @@ def scan(path: Path) -> FileScan:
             return FileScan("utf-8", empty)
         except UnicodeDecodeError:
             pass
-    cp1252 = codecs.getincrementaldecoder("cp1252")()
-    with open(path, "rb") as f:
-        try:
-            while chunk := f.read(CHUNK):
-                cp1252.decode(chunk)
-        except UnicodeDecodeError as e:
-            raise ReadError(
-                "Filen kan ikke læses: den er hverken gyldig UTF-8 eller Windows-1252 "
-                f"(ukendt byte {e.object[e.start : e.start + 1].hex()}). Gem den som CSV UTF-8."
-            ) from e
     return FileScan("cp1252", empty)
 
 
 def first_line(path: Path, encoding: str, max_bytes: int | None = None) -> str:
-    """The header line, read with a bound: a file without a line break (a sparse file of zeros, say) is never
-    read whole into memory."""
+    """The header record, read with a bound: a file without a line break (a sparse file of zeros, say) is
+    never read whole into memory. A quoted header may hold a line break (`"ny<LF>linje"`): the record ends at
+    the first line break outside quotes."""
     max_bytes = max_bytes or limits().header_bytes
     with open(path, encoding=encoding, errors="replace", newline="") as f:
-        line = f.readline(max_bytes + 1)
-    if len(line) > max_bytes and not line.endswith("\n"):
+        text = f.read(max_bytes + 1)
+    quoted = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "\n" and not quoted:
+            return text[:i].rstrip("\r")
+    if len(text) > max_bytes:
         raise ReadError(
             f"Overskriftsrækken (række 1) er længere end {max_bytes:,} tegn; det er ikke en CSV-fil med "
             "en overskrift, eller der mangler linjeskift.".replace(",", ".")
         )
-    return line.rstrip("\r\n")
+    return text.rstrip("\r\n")
 
 
 def sniff_delimiter(header_line: str) -> str:
     """The separator that splits the header into the most fields (quotes respected)."""
     best, best_n = ";", 0
     for d in DELIMITERS:
-        n = len(next(csv.reader([header_line], delimiter=d)))
+        try:
+            n = len(next(csv.reader(io.StringIO(header_line), delimiter=d)))
+        except csv.Error:  # e.g. a lone carriage return inside the header
+            continue
         if n > best_n:
             best, best_n = d, n
     return best
 
 
 def parse_header(header_line: str, delimiter: str) -> list[str]:
-    cells = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    try:
+        cells = next(csv.reader(io.StringIO(header_line), delimiter=delimiter))
+    except csv.Error as e:
+        raise ReadError(
+            f"Overskriftsrækken (række 1) kan ikke læses som CSV: {str(e).split(' - ')[0]}."
+        ) from e
     return [c.strip().lstrip("\ufeff") for c in cells]
 
 
