@@ -365,9 +365,12 @@ def cmd_report(args) -> int:
         return 2
     geo = Path(args.kort) if args.kort else home.reference / "kommunegraenser.geojson"
     out = Path(args.out).resolve()
-    pages = write_report(release, geojson=geo if geo.exists() else None, out=out)
+    failures: dict[str, str] = {}
+    pages = write_report(release, geojson=geo if geo.exists() else None, out=out, failures=failures)
     print(f"Rapport for {release.name}: {out / 'report' / 'index.html'} ({len(pages)} sider)")
-    return 0
+    for k, reason in sorted(failures.items()):
+        print(f"{k}: {reason}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
