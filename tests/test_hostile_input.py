@@ -13,7 +13,8 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_validator import BYGNINGER, accepted, errors
+from test_formats import xlsx_bytes
+from test_validator import BYGNINGER, accepted, errors, validate
 
 from pipeline.folders import Years, sha256_file
 from pipeline.ingest import discover
@@ -42,16 +43,10 @@ def secret(tmp_path) -> Path:
 
 
 def run_validator(tmp_path: Path, files: dict[str, bytes | str], aar=2024):
-    root = tmp_path / "sub"
-    subs = []
-    for rel, content in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
-        subs.append(SubmissionFile(p, rel))
+    """`files` through the validator on a fresh sandbox connection (a validation seals its connection)."""
     con = sandbox(tmp_path / "duckdb")
-    result = validate_files(con, subs, "0101", aar, tmp_path / "tmp")
-    return con, result, result.findings(con)
+    result, findings = validate(con, tmp_path, files, aar=aar)
+    return con, result, findings
 
 
 def everything_said(con, findings) -> str:
@@ -66,15 +61,16 @@ def everything_said(con, findings) -> str:
     return "\n".join(parts)
 
 
-def xlsx(path: Path, sheets: dict[str, list[list]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r in rows:
-            ws.append(r)
-    wb.save(path)
-    return path.read_bytes()
+def xlsx(tmp_path: Path, sheets: dict[str, list[list]], far_cell: bool = False) -> bytes:
+    """A workbook (tests/test_formats.py writes it); with `far_cell`, one cell at XFD1048576 as well."""
+    content = xlsx_bytes(tmp_path, sheets)
+    if far_cell:
+        path = tmp_path / "wb.xlsx"
+        wb = openpyxl.load_workbook(path)
+        wb[next(iter(sheets))]["XFD1048576"] = "x"
+        wb.save(path)
+        content = path.read_bytes()
+    return content
 
 
 # ------------------------------------------------------------------------------------ 1. identifiers
@@ -110,7 +106,7 @@ def test_hostile_headers_and_file_names_are_data_in_every_format(tmp_path, fmt, 
     if fmt == "csv":
         content = ";".join('"' + h.replace('"', '""') + '"' for h in headers) + "\n" + ";".join(row) + "\n"
     elif fmt == "xlsx":
-        content = xlsx(tmp_path / "w.xlsx", {"bygninger": [headers, row]})
+        content = xlsx(tmp_path, {"bygninger": [headers, row]})
     elif fmt == "json":
         content = json.dumps([dict(zip(headers, row, strict=True))])
     else:
@@ -127,9 +123,7 @@ def test_hostile_headers_and_file_names_are_data_in_every_format(tmp_path, fmt, 
 
 def test_hostile_sheet_names_are_data(tmp_path, secret):
     sheet = 'x\'); SELECT 1; -- "navn"'  # Excel forbids only []:*?/\\ in a sheet name
-    content = xlsx(
-        tmp_path / "w.xlsx", {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]], sheet: [["a"], [1]]}
-    )
+    content = xlsx(tmp_path, {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]], sheet: [["a"], [1]]})
     con, _, findings = run_validator(tmp_path, {"indberetning.xlsx": content})
     assert SECRET not in everything_said(con, findings)
     assert [f["ark"] for f in findings if f["regel"] == "ukendt_ark"] == [sheet]
@@ -254,22 +248,15 @@ def test_kkm2_validate_rejects_a_year_outside_the_range(tmp_path, capsys):
 
 
 def test_an_xlsx_whose_dimension_is_huge_is_a_finding_not_an_abort(tmp_path):
-    p = tmp_path / "w.xlsx"
-    xlsx(p, {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]]})
-    wb = openpyxl.load_workbook(p)
-    wb["bygninger"]["XFD1048576"] = "x"
-    wb.save(p)
-    con, result, findings = run_validator(tmp_path, {"bygninger.xlsx": p.read_bytes()})
+    content = xlsx(tmp_path, {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]]}, far_cell=True)
+    con, result, findings = run_validator(tmp_path, {"bygninger.xlsx": content})
     [f] = errors(findings, "ulaeselig_fil")
     assert "XFD1048576" in f["besked"] and "celler" in f["besked"]
 
 
 def test_an_xlsx_that_lies_about_its_dimension_is_read_in_a_child_that_may_die(tmp_path):
-    p = tmp_path / "w.xlsx"
-    xlsx(p, {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]]})
-    wb = openpyxl.load_workbook(p)
-    wb["bygninger"]["XFD1048576"] = "x"
-    wb.save(p)
+    xlsx(tmp_path, {"bygninger": [HEAD, ["B1", "S", 421, 100, "ejet"]]}, far_cell=True)
+    p = tmp_path / "wb.xlsx"
     # rewrite the sheet without its <dimension> element: python-calamine then sizes the sheet from its cells
     src = zipfile.ZipFile(p)
     out = tmp_path / "løgn.xlsx"
@@ -429,7 +416,7 @@ def test_a_settled_convention_is_still_read(tmp_path):
 def test_typed_numbers_are_not_read_by_a_columns_text_convention(tmp_path):
     # a number cell 1234.5 beside a text cell '2,5' (XLSX), a JSON number beside a string with a comma
     content = xlsx(
-        tmp_path / "w.xlsx",
+        tmp_path,
         {"bygninger": [HEAD, ["B1", "a", 421, 1234.5, "ejet"], ["B2", "b", 421, "2,5", "ejet"]]},
     )
     con, _, findings = run_validator(tmp_path / "x", {"bygninger.xlsx": content})
