@@ -4,6 +4,7 @@ tests/test_hostile_pipeline.py."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import zipfile
@@ -350,6 +351,25 @@ def test_a_file_mixing_utf8_and_windows_1252_is_decoded_line_by_line_with_a_warn
     assert accepted(con, "bygninger", "navn") == [("Børnehus",), ("Ældrecenter",)]
     [w] = [f for f in findings if f["regel"] == "tegnsaet"]
     assert w["alvorlighed"] == "advarsel" and "(3)" in w["besked"] and "blander UTF-8" in w["besked"]
+
+
+@pytest.mark.parametrize("empty_line", [False, True], ids=["plain", "with-empty-line"])
+def test_a_bom_does_not_make_a_windows_1252_line_utf8(tmp_path, empty_line):
+    """Found by make fuzz: a file with a UTF-8 BOM was taken as UTF-8 as a whole, and a Windows-1252 line in it
+    ended in a traceback (on the empty-line path) instead of being read."""
+    head = "bygning_id;navn;anvendelseskode;bruttodriftsareal_m2;ejerforhold\n"
+    content = (
+        codecs.BOM_UTF8
+        + head.encode()
+        + ("\n" if empty_line else "").encode()
+        + "B1;Børnehus;421;100;ejet\n".encode()
+        + "B2;Ældrecenter;421;100;ejet\n".encode("cp1252")
+    )
+    con, _, findings = run_validator(tmp_path, {"bygninger.csv": content})
+    assert not errors(findings)
+    assert accepted(con, "bygninger", "navn") == [("Børnehus",), ("Ældrecenter",)]
+    [w] = [f for f in findings if f["regel"] == "tegnsaet"]
+    assert f"({4 if empty_line else 3})" in w["besked"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])

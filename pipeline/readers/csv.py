@@ -77,7 +77,7 @@ def scan(path: Path) -> FileScan:
                 window = prev + chunk
                 empty = b"\n\n" in window or b"\n\r\n" in window
                 prev = chunk[-2:]
-            if utf8_ok and not bom:
+            if utf8_ok:
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
@@ -87,15 +87,13 @@ def scan(path: Path) -> FileScan:
             f"Filen indeholder {zeros:,} nul-bytes og er ikke en tekstfil (CSV); er det en anden filtype med "
             "forkert endelse? Gem den som CSV UTF-8.".replace(",", ".")
         )
-    if bom:
-        return FileScan("utf-8-sig", empty)
     if utf8_ok:
         try:
             utf8.decode(b"", final=True)
-            return FileScan("utf-8", empty)
+            return FileScan("utf-8-sig" if bom else "utf-8", empty)
         except UnicodeDecodeError:
             pass
-    return FileScan("cp1252", empty)
+    return FileScan("cp1252", empty)  # a BOM does not make the rest UTF-8: transcode_lines drops the BOM
 
 
 def first_line(path: Path, encoding: str, max_bytes: int | None = None) -> str:
@@ -167,6 +165,8 @@ def transcode_lines(src: Path, dst: Path) -> Transcoded:
     line_no = 0  # lines (by LF) written so far
     rest = b""
     with open(src, "rb") as fin, open(dst, "wb") as fout:
+        if fin.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            fin.seek(0)
         while True:
             chunk = fin.read(CHUNK)
             data = rest + chunk
@@ -313,6 +313,8 @@ def _read_utf8(con, source: Path, encoding: str, empty_lines: bool, lim) -> Read
             res = read_csv_by_records(con, source, encoding, delimiter)
         except csv.Error as e:
             raise ReadError(f"Filen kan ikke læses som CSV: {str(e)[:200]}.") from e
+        except UnicodeDecodeError as e:  # scan() found the file UTF-8; a defect if this ever happens
+            raise ReadError(f"Filen kan ikke læses som {encoding} (ugyldig byte ved position {e.start}).") from e
         res.danish_text_numbers = delimiter == ";"
         return res
     # A trailing separator gives an empty last header: keep it as a column nobody maps to.
