@@ -909,7 +909,8 @@ class Validator:
     def _resolve_periods(self, t: str) -> None:
         """The supply type from maalere where a row leaves it out, and each period's instants.
         INFORMATION_MODEL.md, Time: a row's end is its start plus its nominal length when the row is
-        shorter than a day (so the repeated autumn hour does not overlap); a date-only end is exclusive on
+        shorter than a day (so the repeated autumn hour does not overlap); the repeated hour is taken in file
+        order for `periode_til` too (a register reading has no `periode_fra`); a date-only end is exclusive on
         the 1st of a month or at the same meter's next period start, else inclusive (end of that day).
         The windows run only over the rows that need them (ambiguous local times; meters with date-only
         ends): sorting every hourly reading cost 1 s per 880 000 rows."""
@@ -918,6 +919,7 @@ class Validator:
             t,
             f"""
             WITH amb AS ({self._occurrences(t, "periode_fra", "maaler_id")}),
+            amb_til AS ({self._occurrences(t, "periode_til", "maaler_id")}),
             nxt AS (
                 SELECT _fil, _row, lead(CAST(periode_fra AS DATE)) OVER (
                            PARTITION BY maaler_id ORDER BY periode_fra, _row) AS _next_fra_dato
@@ -931,11 +933,13 @@ class Validator:
                        m.maaler_id IS NOT NULL AS i_maalere,
                        coalesce(t.maaletype, 'forbrug') AS maaletype_r,
                        nxt._next_fra_dato,
-                       {self._instant("t.periode_fra", "coalesce(amb._occ, 1)")} AS fra_tid
+                       {self._instant("t.periode_fra", "coalesce(amb._occ, 1)")} AS fra_tid,
+                       {self._instant("t.periode_til", "coalesce(amb_til._occ, 1)")} AS _til_tid_lokal
                 FROM {t} t LEFT JOIN amb USING (_fil, _row) LEFT JOIN nxt USING (_fil, _row)
+                LEFT JOIN amb_til USING (_fil, _row)
                 LEFT JOIN m ON m.maaler_id = t.maaler_id
             )
-            SELECT * EXCLUDE (_next_fra_dato),
+            SELECT * EXCLUDE (_next_fra_dato, _til_tid_lokal),
                    CASE WHEN periode_til__has_off THEN periode_til__inst_off
                         WHEN periode_til IS NULL THEN NULL
                         WHEN periode_til__date_only THEN timezone({tz},
@@ -944,7 +948,7 @@ class Validator:
                         WHEN fra_tid IS NOT NULL AND NOT periode_fra__date_only AND NOT periode_fra__has_off
                              AND periode_til > periode_fra AND periode_til - periode_fra < INTERVAL 1 DAY
                              THEN fra_tid + (periode_til - periode_fra)
-                        ELSE timezone({tz}, periode_til) END AS til_tid
+                        ELSE _til_tid_lokal END AS til_tid
             FROM fra
         """,
         )
@@ -1142,6 +1146,9 @@ class Validator:
         )
 
     def _decreasing_registers(self, t: str) -> None:
+        """INFORMATION_MODEL.md §3: a register that decreases rejects the interval that contains the decrease,
+        not the reading: the reading is the start of the next interval (the model counts no negative
+        difference). So the finding is a warning on the reading that ends the rejected interval."""
         self.con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _decreasing AS
             WITH c AS ({self._candidates(t, "AND maaletype_r = 'aflaesning'")})
@@ -1157,8 +1164,10 @@ class Validator:
             "maengde",
             "maengde__raw",
             "faldende_taellerstand",
-            "'Tællerstanden ' || maengde__raw || ' er lavere end den forrige aflæsning: "
-            "faldende tællerstand – målerskift? Brug et nyt maaler_id.'",
+            "'Tællerstanden ' || maengde__raw || ' er lavere end den forrige aflæsning: intervallet mellem de "
+            "to aflæsninger er afvist og tælles ikke med; serien fortsætter fra denne aflæsning. "
+            "Faldende tællerstand – målerskift? Brug et nyt maaler_id.'",
+            WARNING,
         )
 
     def _opening_readings(self, t: str, y: int) -> None:

@@ -224,10 +224,36 @@ def test_meter_from_maalere_fills_building_and_supply(mem, tmp_path):
     ]
 
 
-def test_decreasing_register_is_rejected_with_the_meter_swap_hint(mem, tmp_path):
+def test_a_decreasing_register_rejects_its_interval_and_keeps_the_reading_for_the_next(mem, tmp_path):
+    """INFORMATION_MODEL.md §3: the interval that contains the decrease is rejected, not the reading: the lower
+    reading starts the next interval (the model pairs 20 → 45, never 1 500 → 45)."""
     rows = (
         "M1;B1;el;;2024-01-01;1000;kWh;aflaesning\nM1;B1;el;;2024-02-01;1500;kWh;aflaesning\n"
-        "M1;B1;el;;2024-03-01;20;kWh;aflaesning\n"
+        "M1;B1;el;;2024-03-01;20;kWh;aflaesning\nM1;B1;el;;2024-04-01;45;kWh;aflaesning\n"
+    )
+    result, findings = validate(
+        mem,
+        tmp_path,
+        {
+            "bygninger.csv": BYGNINGER,
+            "forbrug.csv": "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;"
+            "maengde;enhed;maaletype\n" + rows,
+        },
+    )
+    assert not errors(findings)
+    [f] = [f for f in findings if f["regel"] == "faldende_taellerstand"]
+    assert (f["raekke"], f["alvorlighed"], f["vaerdi"]) == (4, "advarsel", "20")
+    assert "målerskift" in f["besked"] and "intervallet" in f["besked"] and "tælles ikke med" in f["besked"]
+    assert result.counts["forbrug"].accepted == 4
+    assert [m for (m,) in accepted(mem, "forbrug", "maengde")] == [1000, 1500, 20, 45]
+
+
+def test_register_readings_in_the_repeated_autumn_hour_are_two_instants_in_file_order(mem, tmp_path):
+    """Readings with only periode_til: the two 02:00 readings of the last Sunday of October are 02:00 summer
+    time and 02:00 winter time (file order), an hour apart, so no interval vanishes."""
+    rows = "".join(
+        f"M1;B1;el;;2024-10-27 {hh};{v};kWh;aflaesning\n"
+        for hh, v in (("01:00", 100), ("02:00", 110), ("02:00", 120), ("03:00", 130))
     )
     _, findings = validate(
         mem,
@@ -238,8 +264,10 @@ def test_decreasing_register_is_rejected_with_the_meter_swap_hint(mem, tmp_path)
             "maengde;enhed;maaletype\n" + rows,
         },
     )
-    [f] = errors(findings)
-    assert f["raekke"] == 4 and "målerskift" in f["besked"]
+    assert not errors(findings)
+    got = mem.execute("SELECT epoch(periode_til) FROM acc_forbrug ORDER BY _row").fetchall()
+    utc = [datetime.utcfromtimestamp(a).strftime("%H:%M") for (a,) in got]
+    assert utc == ["23:00", "00:00", "01:00", "02:00"]
 
 
 def test_unknown_files_and_columns_are_reported_not_guessed(mem, tmp_path):

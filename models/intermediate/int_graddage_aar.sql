@@ -1,5 +1,6 @@
 -- One row per year with degree-day data: the year's degree days (null unless all 12 months are there) and
--- the normal year (the steward's override, else the shipped seed).
+-- the normal year (the steward's override, else the shipped seed). reference.graddage has one row per month
+-- across all degree-day files (pipeline/reference.py drops a month given with two values; the source tests it).
 with
 
 graddage as (

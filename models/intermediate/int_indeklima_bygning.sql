@@ -8,7 +8,7 @@ lokaler as (
 ),
 
 parametre as (
-    select min_brugte_rumtimer from {{ ref('indeklima_parametre') }}
+    select {{ parameter('min_brugte_rumtimer') }} as min_brugte_rumtimer
 ),
 
 final as (

@@ -1,7 +1,10 @@
 -- One row per kommunekode × aar × bygning_id × lokale_id: the room's shares of occupied hours outside the
--- limits and its grade. Measured rooms (at least min_brugte_rumtimer occupied hours with data) get the worse
--- of their CO2 and temperature grades (threshold seed); other rooms use their latest usable
--- `indeklima_vurderinger` grade (at most 5 years old, carried forward like condition assessments).
+-- limits and its grade. The minimum of occupied room-hours with data (parameter min_brugte_rumtimer, seed
+-- parametre) is the building's (KEY_FIGURES.md, Indoor climate), not the room's: in a building that has it,
+-- every room with occupied hours with data is graded from its measurements, the worse of its CO2 and
+-- temperature grades (threshold seed). Other rooms, and every room of a building below the minimum, use
+-- their latest usable `indeklima_vurderinger` grade (at most 5 years old, carried forward like condition
+-- assessments).
 with
 
 timer as (
@@ -9,7 +12,8 @@ timer as (
 ),
 
 parametre as (
-    select * from {{ ref('indeklima_parametre') }}
+    select *, {{ parameter('min_brugte_rumtimer') }} as min_brugte_rumtimer
+    from {{ ref('indeklima_parametre') }}
 ),
 
 graenser as (
@@ -36,6 +40,8 @@ maalt as (
 andele as (
     select
         *,
+        sum(brugte_timer) over (partition by kommunekode, aar, bygning_id) >= min_brugte_rumtimer
+            as bygning_har_nok,
         100.0 * co2_timer_over / nullif(co2_timer, 0) as andel_co2_pct,
         100.0 * temp_timer_uden_for / nullif(temp_timer, 0) as andel_temp_pct
     from maalt
@@ -86,13 +92,11 @@ final as (
         m.temp_timer_uden_for,
         m.andel_co2_pct,
         m.andel_temp_pct,
-        coalesce(m.brugte_timer >= m.min_brugte_rumtimer, false) as er_maalt,
-        case
-            when m.brugte_timer >= m.min_brugte_rumtimer then greatest(m.co2_karakter, m.temp_karakter)
-            else v.karakter
-        end as rum_karakter,
-        case when m.brugte_timer >= m.min_brugte_rumtimer then 'maaling' when v.karakter is not null
-            then 'vurdering' end as karakter_kilde
+        coalesce(m.bygning_har_nok, false) as er_maalt,
+        case when m.bygning_har_nok then greatest(m.co2_karakter, m.temp_karakter) else v.karakter end
+            as rum_karakter,
+        case when m.bygning_har_nok then 'maaling' when v.karakter is not null then 'vurdering' end
+            as karakter_kilde
     from lokaler as l
     left join maalt_karakter as m using (kommunekode, aar, bygning_id, lokale_id)
     left join vurderet as v using (kommunekode, aar, bygning_id, lokale_id)

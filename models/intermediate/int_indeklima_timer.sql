@@ -6,7 +6,8 @@
     post_hook="{{ remove_inactive_versions() }}",
 ) }}
 -- Incremental by municipality × year: only submissions whose active version changed are recomputed.
--- One row per kommunekode × aar × bygning_id × lokale_id × local hour with readings: the hour's mean CO2
+-- One row per kommunekode × aar × bygning_id × lokale_id × hour with readings (the hour's start as an instant,
+-- so the repeated autumn hour is two rows, each labelled in local time with its offset): the hour's mean CO2
 -- and temperature, and whether the room was in use. In use when `i_brug` is true for at least half of the
 -- hour's readings that have it; without `i_brug`, by the default schedule (Monday–Friday 08–16 local
 -- time, not on Danish public holidays; seed indeklima_parametre).
@@ -34,7 +35,9 @@ timer as (
         version,
         bygning_id,
         lokale_id,
-        date_trunc('hour', tidspunkt) as time_tid,
+        -- by instant, not by local wall-clock hour: the repeated autumn hour is two hours (UTC hours are
+        -- local hours in Denmark, whose offsets are whole hours); the instant shows as local time
+        to_timestamp(3600 * floor(epoch(tidspunkt) / 3600)) as time_tid,
         {{ exact_avg('co2_ppm') }} as co2_ppm,
         {{ exact_avg('temperatur_c') }} as temperatur_c,
         count(*) as antal_maalinger,

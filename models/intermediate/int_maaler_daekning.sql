@@ -1,9 +1,14 @@
--- One row per kommunekode × aar × bygning_id × maaler_id: the seconds the meter is expected to cover
--- for the building (its active period in the year) and the seconds its periods cover.
+-- One row per kommunekode × aar × bygning_id × maaler_id: the seconds the meter is expected to cover for the
+-- building (its active periods for the building in the year and the building's in-use period) and the
+-- seconds its periods cover for the building.
 with
 
 tilknytning as (
-    select * from {{ ref('int_maalere_tilknyttet') }}
+    select
+        kommunekode, aar, bygning_id, maaler_id, forsyningsart,
+        sum(greatest({{ seconds_between('aktiv_fra_tid', 'aktiv_til_tid') }}, 0)) as forventede_sekunder
+    from {{ ref('int_maalere_tilknyttet') }}
+    group by all
 ),
 
 daekket as (
@@ -24,7 +29,7 @@ final as (
         t.maaler_id,
         t.forsyningsart,
         f.gruppe,
-        greatest({{ seconds_between('t.aktiv_fra_tid', 't.aktiv_til_tid') }}, 0) as forventede_sekunder,
+        t.forventede_sekunder,
         coalesce(d.daekkede_sekunder, 0) as daekkede_sekunder
     from tilknytning as t
     inner join forsyning as f on f.forsyningsart = t.forsyningsart
