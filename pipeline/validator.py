@@ -860,6 +860,7 @@ class Validator:
         self._decreasing_registers(t)
         self._opening_readings(t, y)
         self._outside_year(t, y)
+        self._outside_periods(t)
         self._eloverblik_totals(t)
 
     def _instant(self, col: str, occ: str) -> str:
@@ -1208,6 +1209,46 @@ class Validator:
                 raekke=first,
                 antal=n,
             )
+
+    def _outside_periods(self, t: str) -> None:
+        """Consumption that is accepted but not counted, said per file (KEY_FIGURES.md, Coverage): the part of
+        a row outside its building's in-use period (i_brug_fra/i_brug_til), and a row that names a building
+        `maalere` registers the meter for, outside every active period of the meter for that building."""
+        day_start = "CAST(CAST({} AS TIMESTAMP) AS TIMESTAMPTZ)"
+        day_end = "CAST(CAST({} AS TIMESTAMP) + INTERVAL 1 DAY AS TIMESTAMPTZ)"
+        checks = (
+            (
+                "uden_for_brugsperiode",
+                f"""SELECT c._fil, c._row FROM c JOIN acc_bygninger b ON b.bygning_id = c.bygning_id
+                    WHERE (b.i_brug_fra IS NOT NULL AND coalesce(c.fra_tid, c.til_tid) < {day_start.format("b.i_brug_fra")})
+                       OR (b.i_brug_til IS NOT NULL AND c.til_tid > {day_end.format("b.i_brug_til")})""",
+                "række(r) ligger helt eller delvis uden for bygningens brugsperiode (i_brug_fra–i_brug_til i "
+                "bygninger); kun den del, der ligger i brugsperioden, tælles med",
+            ),
+            (
+                "uden_for_aktiv_periode",
+                f"""SELECT c._fil, c._row FROM c
+                    WHERE c.bygning_id__raw IS NOT NULL AND c.fra_tid IS NOT NULL
+                      AND EXISTS (SELECT 1 FROM acc_maalere m
+                                  WHERE m.maaler_id = c.maaler_id AND m.bygning_id = c.bygning_id)
+                      AND NOT EXISTS (
+                          SELECT 1 FROM acc_maalere m
+                          WHERE m.maaler_id = c.maaler_id AND m.bygning_id = c.bygning_id
+                            AND (m.aktiv_fra IS NULL OR c.til_tid > {day_start.format("m.aktiv_fra")})
+                            AND (m.aktiv_til IS NULL OR c.fra_tid < {day_end.format("m.aktiv_til")}))""",
+                "række(r) nævner en bygning, som måleren ifølge maalere ikke betjente i rækkens periode "
+                "(aktiv_fra–aktiv_til); de tælles ikke med",
+            ),
+        )
+        for regel, rows_sql, text in checks:
+            found = self.con.execute(f"""
+                WITH c AS ({self._candidates(t, "AND maaletype_r = 'forbrug'")}), hit AS ({rows_sql})
+                SELECT _fil, count(*), min(_row) FROM hit GROUP BY 1 ORDER BY 1
+            """).fetchall()
+            for fil, n, first in found:
+                self.file_finding(
+                    "forbrug", fil, f"{n} {text} (første: række {first}).", regel, WARNING, raekke=first, antal=n
+                )
 
     def _eloverblik_totals(self, t: str) -> None:
         """Skipped Eloverblik 'Måling' totals: warn where the hourly rows of the same period differ > 1 %."""

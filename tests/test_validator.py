@@ -288,3 +288,24 @@ def test_a_submission_without_buildings_is_an_error(mem, tmp_path):
     _, findings = validate(mem, tmp_path, {"maalere.csv": "maaler_id;bygning_id;forsyningsart\nM1;B1;el\n"})
     assert errors(findings, "mangler_bygninger")
     assert errors(findings, "ukendt_bygning")
+
+
+def test_consumption_outside_the_in_use_or_active_period_is_said_not_silently_dropped(mem, tmp_path):
+    """KEY_FIGURES.md, Coverage: only consumption inside the building's in-use period (and, for a meter that
+    maalere registers for the building, inside its active period) counts; the rest is accepted but not
+    counted, and the contributor is told so, per file."""
+    files = {
+        "bygninger.csv": "bygning_id;navn;anvendelseskode;bruttodriftsareal_m2;ejerforhold;i_brug_til\n"
+        "B1;Skolen;421;1000;ejet;2024-09-30\nB2;Hallen;533;500;ejet;\n",
+        "maalere.csv": "maaler_id;bygning_id;forsyningsart;aktiv_til\nM2;B2;el;2024-06-30\n",
+        "forbrug.csv": FORBRUG_HEAD
+        + "M1;B1;fjernvarme;01.09.2024;01.10.2024;1;MWh\nM1;B1;fjernvarme;01.10.2024;01.11.2024;1;MWh\n"
+        + "M2;B2;el;01.06.2024;01.07.2024;100;kWh\nM2;B2;el;01.08.2024;01.09.2024;100;kWh\n",
+    }
+    result, findings = validate(mem, tmp_path, files)
+    assert not errors(findings) and result.counts["forbrug"].accepted == 4
+    by_rule = {f["regel"]: f for f in findings if f["alvorlighed"] == "advarsel"}
+    assert by_rule["uden_for_brugsperiode"]["raekke"] == 3
+    assert "1 række(r)" in by_rule["uden_for_brugsperiode"]["besked"]
+    assert by_rule["uden_for_aktiv_periode"]["raekke"] == 5
+    assert "tælles ikke med" in by_rule["uden_for_aktiv_periode"]["besked"]
