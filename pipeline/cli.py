@@ -21,6 +21,12 @@ def cmd_run(args) -> int:
     report = run(home)
     for line in report.landing_problems:
         print(f"ADVARSEL {line}")
+    if report.reference_problems or report.reference_warnings:
+        print(f"Referencedata ({home.reference}):")
+        for line in report.reference_problems:
+            print(f"  FUND     {line}")
+        for line in report.reference_warnings:
+            print(f"  ADVARSEL {line}")
     print(
         f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':22} {'modtaget':>9} {'accepteret':>10} "
         f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}"

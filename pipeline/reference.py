@@ -10,7 +10,12 @@
 - kommunegraenser.geojson  optional, for the report's map
 
 Missing or broken reference data never stops a load: the tables are then empty (the figures that need
-them are null and say why), and each problem is reported in Danish."""
+them are null and say why), and each problem is reported in Danish.
+
+Each of befolkning, graddage and emissionsfaktorer has a grain across ALL its files (`GRAINS`): a key given
+twice with the same value is a warning and counts once; given with different values it is a finding, and
+the key is not used at all (as if missing), so the figures that need it are null. Values are never summed
+across duplicates; the dbt sources test the grain (`unique_key`, generated from `GRAINS`)."""
 
 from __future__ import annotations
 
@@ -41,8 +46,61 @@ AGGREGATE_AREAS = {"heleladet", "helelandet", "danmark", "alle", "ialt"}
 @dataclass
 class ReferenceReport:
     loaded: dict[str, int] = field(default_factory=dict)  # file -> rows used
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # findings: something in a file is not used
+    warnings: list[str] = field(default_factory=list)  # everything used, but the steward should know
     has_map: bool = False
+
+
+@dataclass(frozen=True)
+class Grain:
+    """One row per `key` across all files of a kind. `value` is the column compared between duplicates;
+    `key_text` names a key in Danish, `unused` says that it is not used, and `null` which figures are then
+    null (`{figur}` is filled with the catalogue's names of `figures`, the key's columns by name)."""
+
+    key: tuple[str, ...]
+    value: str
+    figures: tuple[str, ...]
+    key_text: str
+    unused: str
+    null: str
+
+
+GRAINS: dict[str, Grain] = {
+    "graddage": Grain(
+        key=("maaned",),
+        value="graddage",
+        figures=("varme_kwh_pr_m2_normaliseret",),
+        key_text="måned {maaned:.7}",
+        unused="måneden bruges ikke",
+        null="{figur} er tomt for alle bygninger i {maaned:.4} (årets graddage kræver alle 12 måneder)",
+    ),
+    "emissionsfaktorer": Grain(
+        key=("forsyningsart", "aar"),
+        value="g_co2e_pr_kwh",
+        figures=("co2e_kg_pr_m2",),
+        key_text="forsyningsart {forsyningsart}, år {aar}",
+        unused="faktoren bruges ikke",
+        null="{figur} er tomt i {aar} for bygninger med {forsyningsart}",
+    ),
+    "befolkning": Grain(
+        key=("kommunekode", "aar"),
+        value="indbyggere",
+        figures=("m2_pr_indbygger",),
+        key_text="kommune {kommunekode}, år {aar}",
+        unused="indbyggertallet bruges ikke",
+        null="{figur} er tomt for {kommunekode} i {aar}, og kommunens størrelsesgruppe mangler",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row for a reference table (values in the table's column order) and where it came from."""
+
+    values: tuple
+    fil: str
+    raekke: int
+    raw: str = ""  # the compared value as written in the file
 
 
 def _num(v: str | None) -> float | None:
@@ -85,17 +143,18 @@ def _area(value: str, names: dict[str, str]) -> str | None:
     return names.get(key)
 
 
-def parse_befolkning(headers: list[str], rows: list[tuple], source: str) -> tuple[list[tuple], list[str]]:
-    """Rows (kommunekode, aar, indbyggere, kilde) from FOLK1A or the simple form."""
+def parse_befolkning(headers: list[str], rows: list[tuple], source: str) -> tuple[list[Row], list[str]]:
+    """Rows (kommunekode, aar, indbyggere, kilde) from FOLK1A or the simple form, one per usable line (the
+    grain is enforced across all files by `load_reference`)."""
     problems: list[str] = []
-    out: dict[tuple[str, int], int] = {}
+    out: list[Row] = []
     valid = set(code_lists.codes("kommunekode"))
     if {"kommunekode", "aar", "indbyggere"} <= set(headers):
         ik, ia, ii = (headers.index(h) + 1 for h in ("kommunekode", "aar", "indbyggere"))
         for r in rows:
             k, aar, n = canonical_kommunekode(r[ik] or ""), _num(r[ia]), _num(r[ii])
             if k in valid and aar and n is not None:
-                out[(k, int(aar))] = int(n)
+                out.append(Row((k, int(aar), int(n), source), source, r[0], (r[ii] or "").strip()))
             else:
                 problems.append(
                     f"{source} række {r[0]}: ugyldig række ({r[ik]};{r[ia]};{r[ii]}) – springes over."
@@ -119,7 +178,7 @@ def parse_befolkning(headers: list[str], rows: list[tuple], source: str) -> tupl
                 continue
             n = _num(r[ii])
             if n is not None:
-                out[(k, int(m.group(1)))] = int(n)
+                out.append(Row((k, int(m.group(1)), int(n), source), source, r[0], (r[ii] or "").strip()))
         for area in sorted(unknown):
             problems.append(f"{source}: området '{area}' kendes ikke som kommune og er sprunget over.")
     else:
@@ -127,7 +186,7 @@ def parse_befolkning(headers: list[str], rows: list[tuple], source: str) -> tupl
             f"{source}: kolonnerne passer hverken til FOLK1A (OMRÅDE;…;TID;INDHOLD) eller til "
             "kommunekode;aar;indbyggere – filen er ikke brugt."
         )
-    return [(k, a, n, source) for (k, a), n in sorted(out.items())], problems
+    return out, problems
 
 
 def _is_total(v: str) -> bool:
@@ -141,11 +200,13 @@ def load_reference(con, reference_dir: Path, tmp: Path) -> ReferenceReport:
     con.execute(REFERENCE_DDL)
     if not reference_dir.exists():
         return report
+    files: list[tuple[Path, str]] = []  # (file, status), recorded once the rows used are known
+    rows_of: dict[str, list[Row]] = {}  # table -> candidate rows of all its files, in file and row order
     for path in sorted(p for p in reference_dir.iterdir() if p.is_file()):
         name = fold(path.name)
         if path.suffix.lower() == ".geojson":
             report.has_map = _check_geojson(path, report)
-            _record(con, path, 0, "indlæst" if report.has_map else "ikke brugt")
+            files.append((path, "indlæst" if report.has_map else "ikke brugt"))
             continue
         if path.suffix.lower() not in (".csv", ".txt"):
             continue
@@ -153,68 +214,103 @@ def load_reference(con, reference_dir: Path, tmp: Path) -> ReferenceReport:
             headers, rows = _rows(con, path, tmp)
         except ReadError as e:
             report.problems.append(f"{path.name}: {e}")
-            _record(con, path, 0, "ikke læsbar")
+            files.append((path, "ikke læsbar"))
             continue
-        used = 0
         if name.startswith("befolkning"):
+            table = "befolkning"
             data, problems = parse_befolkning(headers, rows, path.name)
             report.problems += problems
-            if data:
-                con.executemany("INSERT INTO reference.befolkning VALUES (?, ?, ?, ?)", data)
-            used = len(data)
         elif name.startswith("graddage_normalaar"):
-            used = _simple(
-                con,
-                report,
-                path,
-                headers,
-                rows,
-                "graddage_normalaar",
-                ["graddage", "kilde"],
-                lambda v: (_num(v[0]), v[1]),
-            )
+            table = "graddage_normalaar"
+            data = _simple(report, path, headers, rows, ["graddage", "kilde"], lambda v: (_num(v[0]), v[1]))
         elif name.startswith("graddage"):
-            used = _simple(
-                con,
+            table = "graddage"
+            data = _simple(
                 report,
                 path,
                 headers,
                 rows,
-                "graddage",
                 ["maaned", "graddage"],
                 lambda v, src=path.name: (_month(v[0]), _num(v[1]), src),
+                compared="graddage",
             )
         elif name.startswith("emissionsfaktor"):
-            used = _simple(
-                con,
+            table = "emissionsfaktorer"
+            data = _simple(
                 report,
                 path,
                 headers,
                 rows,
-                "emissionsfaktorer",
                 ["forsyningsart", "aar", "g_co2e_pr_kwh", "kilde"],
                 lambda v: (_code(v[0]), _int(v[1]), _num(v[2]), v[3]),
+                compared="g_co2e_pr_kwh",
             )
         elif name.startswith("deltagere"):
-            used = _simple(
-                con,
-                report,
-                path,
-                headers,
-                rows,
-                "deltagere",
-                ["kommunekode", "aar"],
-                lambda v: (_kommune(v[0]), _int(v[1])),
+            table = "deltagere"
+            data = _simple(
+                report, path, headers, rows, ["kommunekode", "aar"], lambda v: (_kommune(v[0]), _int(v[1]))
             )
         else:
             report.problems.append(
                 f"{path.name}: filnavnet passer ikke til nogen referencedata og er ikke brugt."
             )
-            _record(con, path, 0, "ukendt")
+            files.append((path, "ukendt"))
             continue
-        report.loaded[path.name] = used
-        _record(con, path, used, "indlæst")
+        rows_of.setdefault(table, []).extend(data)
+        report.loaded[path.name] = 0
+        files.append((path, "indlæst"))
+    for table, data in rows_of.items():
+        if table in GRAINS:
+            data = enforce_grain(con, table, data, report)
+        if data:
+            marks = ", ".join("?" for _ in data[0].values)
+            con.executemany(f"INSERT INTO reference.{table} VALUES ({marks})", [r.values for r in data])
+        for r in data:
+            report.loaded[r.fil] += 1
+    for path, status in files:
+        _record(con, path, report.loaded.get(path.name, 0), status)
     return report
+
+
+def enforce_grain(con, table: str, data: list[Row], report: ReferenceReport) -> list[Row]:
+    """The rows of `table` with one row per key of its grain: an identical duplicate is a warning and counts
+    once (the first is kept), a conflicting one is a finding and no row of that key is kept."""
+    grain = GRAINS[table]
+    columns = [c[0] for c in con.execute(f"DESCRIBE reference.{table}").fetchall()]
+    ki = [columns.index(c) for c in grain.key]
+    vi = columns.index(grain.value)
+    by_key: dict[tuple, list[Row]] = {}
+    for r in data:
+        by_key.setdefault(tuple(r.values[i] for i in ki), []).append(r)
+    kept: list[Row] = []
+    for key, rows in by_key.items():
+        named = dict(zip(grain.key, key, strict=True))
+        what = grain.key_text.format(**named)
+        first = rows[0]
+        if all(r.values[vi] == first.values[vi] for r in rows):
+            kept.append(first)
+            report.warnings += [
+                f"{r.fil} række {r.raekke}: {what} står også i {first.fil} række {first.raekke} med samme "
+                f"{grain.value} ({r.raw}) – tælles én gang."
+                for r in rows[1:]
+            ]
+            continue
+        figur = " og ".join(f"nøgletallet '{_figure_name(f)}' ({f})" for f in grain.figures)
+        report.problems.append(
+            f"{_and([f'{r.fil} række {r.raekke}' for r in rows])}, kolonne {grain.value}: {what} er angivet "
+            f"med forskellige værdier ({_and([r.raw for r in rows])}) – {grain.unused}, så "
+            f"{grain.null.format(figur=figur, **named)}."
+        )
+    return sorted(kept, key=lambda r: (r.fil, r.raekke))
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def _figure_name(code: str) -> str:
+    """The catalogue's (seed dim_noegletal) Danish name of a figure."""
+    return next(r["navn"] for r in code_lists.seed_rows("dim_noegletal.csv") if r["noegletal"] == code)
 
 
 def _record(con, path: Path, rows: int, status: str) -> None:
@@ -222,23 +318,23 @@ def _record(con, path: Path, rows: int, status: str) -> None:
     con.execute("INSERT INTO reference.filer VALUES (?, ?, ?, ?)", [path.name, sha, rows, status])
 
 
-def _simple(con, report, path, headers, rows, table, columns, convert) -> int:
+def _simple(report, path, headers, rows, columns, convert, compared: str | None = None) -> list[Row]:
+    """The usable rows of a file with `columns` (a trailing `kilde` may be empty); `compared` is the column
+    whose text each row keeps for the steward's messages."""
     missing = [c for c in columns if header_key(c) not in headers]
     if missing:
         report.problems.append(f"{path.name}: kolonne mangler: {', '.join(missing)} – filen er ikke brugt.")
-        return 0
+        return []
     idx = [headers.index(header_key(c)) + 1 for c in columns]
+    raw_i = idx[columns.index(compared)] if compared else None
     good = []
     for r in rows:
         values = convert([r[i] for i in idx])
         if any(v is None for v in values[: len(columns) - (1 if columns[-1] == "kilde" else 0)]):
             report.problems.append(f"{path.name} række {r[0]}: ugyldig værdi – rækken springes over.")
             continue
-        good.append(values)
-    if good:
-        marks = ", ".join("?" for _ in good[0])
-        con.executemany(f"INSERT INTO reference.{table} VALUES ({marks})", good)
-    return len(good)
+        good.append(Row(tuple(values), path.name, r[0], (r[raw_i] or "").strip() if raw_i else ""))
+    return good
 
 
 def _month(v):

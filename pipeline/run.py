@@ -21,6 +21,8 @@ class RunReport:
     build_ok: bool = False
     release: Path | None = None
     landing_problems: list[str] = field(default_factory=list)
+    reference_problems: list[str] = field(default_factory=list)  # pipeline.reference: findings, in Danish
+    reference_warnings: list[str] = field(default_factory=list)
     submissions: list[tuple] = field(default_factory=list)
 
     @property
@@ -96,6 +98,13 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         build = defs.resolve_job_def("build")
         res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags=tags)
         report.build_ok = res.success
+        # the reference data's findings and warnings, as its asset recorded them (pipeline.defs.reference_assets)
+        for ev in res.get_asset_materialization_events():
+            meta = ev.materialization.metadata
+            if ev.asset_key.path[0] == "reference" and "problemer" in meta:
+                report.reference_problems = list(meta["problemer"].value)
+                report.reference_warnings = list(meta["advarsler"].value) if "advarsler" in meta else []
+                break
         if res.success and home.current.exists():
             report.release = home.current.resolve()
         con = connect(home.warehouse, read_only=True)

@@ -25,7 +25,7 @@ def reference_data(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
     """Load befolkning, graddage, emissionsfaktorer and deltagere; problems are reported, never fatal."""
     with kkm2.warehouse() as con:
         report = load_reference(con, kkm2.home.reference, kkm2.home.tmp)
-    for p in report.problems:
+    for p in report.problems + report.warnings:
         context.log.warning(p)
     for t in REFERENCE_TABLES:
         yield dg.MaterializeResult(
@@ -33,6 +33,7 @@ def reference_data(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
             metadata={
                 "filer": dg.MetadataValue.json(report.loaded),
                 "problemer": dg.MetadataValue.json(report.problems),
+                "advarsler": dg.MetadataValue.json(report.warnings),
                 "kort": report.has_map,
             },
         )
