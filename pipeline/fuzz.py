@@ -281,7 +281,7 @@ for line in sys.stdin:
         try:
             res = validate_files(con, [SubmissionFile(path, path.name)], "0101", 2024, Path(tmp))
             out["counts"] = {k: c.as_dict() for k, c in res.counts.items()}
-            out["tomme_beskeder"] = sum(1 for f in res.findings(con) if not (f["besked"] or "").strip())
+            out["tomme_beskeder"] = [f["regel"] for f in res.findings(con) if not (f["besked"] or "").strip()]
         except BaseException:
             out["traceback"] = traceback.format_exc()[-2000:]
         finally:
@@ -350,7 +350,9 @@ def validate_all(files: list[Path], timeout: float = 900) -> dict:
                     != c["raekker_accepteret"] + c["raekker_afvist"] + c["raekker_sprunget_over"]
                 ):
                     stats["optaelling"].append({"fil": str(f), "datasaet": ds, **c})
-            stats["tomme_beskeder"] += out.get("tomme_beskeder", 0)
+            if out.get("tomme_beskeder"):
+                stats["tomme_beskeder"] += len(out["tomme_beskeder"])
+                stats.setdefault("tomme_beskeder_filer", []).append(f"{f} ({', '.join(out['tomme_beskeder'])})")
         proc.stdin.close()
         proc.wait(timeout=60)
         sampler.stop.set()
@@ -469,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nNEDBRUD {c['fil']}\n{c['traceback']}")
     for c in stats["optaelling"][:10]:
         print(f"OPTÆLLING {c}")
+    for c in stats.get("tomme_beskeder_filer", [])[:10]:
+        print(f"TOM BESKED {c}")
     for r in pipe.get("fejlede_koersler", []) + pipe.get("aendrede_udgivelser", []):
         print(f"PIPELINE {r}")
     bad = (

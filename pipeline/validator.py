@@ -203,11 +203,14 @@ class Validator:
         besked: str,
         alvorlighed: str = ERROR,
     ) -> None:
-        """One finding per row of `table` matching `where`. `vaerdi` and `besked` are SQL expressions."""
+        """One finding per row of `table` matching `where`. `vaerdi` and `besked` are SQL expressions. A message
+        that comes out null (a null value concatenated into it) is never shown empty: it falls back to the
+        rule and the column (found by make fuzz)."""
+        fallback = q(f"Rækken bryder reglen '{regel}'" + (f" i kolonnen {kolonne}" if kolonne else "") + ".")
         self.con.execute(f"""
             INSERT INTO _findings
             SELECT {q(dataset)}, _fil, _ark, _row, {q(kolonne)}, CAST({vaerdi} AS VARCHAR), {q(regel)},
-                   {besked}, {q(alvorlighed)}, 1
+                   coalesce({besked}, {fallback}), {q(alvorlighed)}, 1
             FROM {table} WHERE {where}
         """)
 
@@ -764,8 +767,9 @@ class Validator:
         self.row_findings(
             "maalere",
             t,
-            f"""{live} AND (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) IN (
-                  SELECT (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) FROM {t} WHERE {live}
+            f"""{live} AND maaler_id IS NOT NULL AND (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) IN (
+                  SELECT (maaler_id, coalesce(aktiv_fra, DATE '1900-01-01')) FROM {t}
+                  WHERE {live} AND maaler_id IS NOT NULL
                   GROUP BY ALL HAVING abs(sum(coalesce(andel, 1)) - 1) > 0.001)""",
             "andel",
             "andel__raw",

@@ -309,3 +309,15 @@ def test_consumption_outside_the_in_use_or_active_period_is_said_not_silently_dr
     assert "1 række(r)" in by_rule["uden_for_brugsperiode"]["besked"]
     assert by_rule["uden_for_aktiv_periode"]["raekke"] == 5
     assert "tælles ikke med" in by_rule["uden_for_aktiv_periode"]["besked"]
+
+
+def test_no_finding_has_an_empty_message(mem, tmp_path):
+    """Found by make fuzz: a share rule concatenated a missing maaler_id into its message, which came out
+    empty. Every message is non-empty, whatever value is missing."""
+    files = {
+        "bygninger.csv": BYGNINGER,
+        "maalere.csv": "maaler_id;bygning_id;forsyningsart;andel\n;B1;el;0,5\n;B2;el;0,2\nM1;B1;el;0,3\n",
+    }
+    _, findings = validate(mem, tmp_path, files)
+    assert errors(findings, "paakraevet")
+    assert findings and all((f["besked"] or "").strip() for f in findings), findings
