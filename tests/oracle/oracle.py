@@ -618,12 +618,15 @@ def allocate(sub: Submission, meters: dict, intervals: list[Interval]) -> Energy
             # DECISION: a named row is multiplied by the andel maalere gives the meter for that building (the
             # first such row), else 1.
             andel = rows[0].andel if rows else 1.0
-            part = overlap(iv.start, iv.end, max(y0, B[b].use0), min(y1, B[b].use1))
-            kwh[(b, iv.art)] += rate * part * andel
             key = (iv.maaler_id, b)
             if key not in windows:
                 windows[key] = window(*key)
-            covered_pairs[key] += sum(overlap(iv.start, iv.end, a, c) for a, c in windows[key])
+            # DECISION: where maalere gives the meter an active period for the named building, only the part
+            # inside it counts (as for the in-use period: the consumption counted and the hours expected are
+            # the same window); without a maalere row for the pair, the window is the year ∩ in-use period.
+            part = sum(overlap(iv.start, iv.end, a, c) for a, c in windows[key])
+            kwh[(b, iv.art)] += rate * part * andel
+            covered_pairs[key] += part
             seen.add(key)
             pair_art.setdefault(key, iv.art)
         else:
@@ -741,7 +744,9 @@ def condition(sub: Submission, s: Seeds, pool: list[tuple]) -> dict:
         pct = 100.0 * w / total
         grade = sum(s.parts[p] * k for p, k in used.items()) / w if w > 0 else None
         # null when the weight of the usable parts is < 50 % of all weight (rounded: 0.18+0.12+0.10+0.10)
-        out[b] = (grade if round(pct, 9) >= 50 else None, pct)
+        # DECISION: the assessed weight (vedligehold_vurderet_vaegt_pct, not in the catalogue) is null when no
+        # part has a usable assessment.
+        out[b] = (grade if round(pct, 9) >= 50 else None, pct if used else None)
     return out
 
 
@@ -901,8 +906,26 @@ def usage(sub: Submission, s: Seeds) -> dict:
     return out
 
 
+def _grain_unique(sub: Submission, dataset: str, rows: list, key) -> list:
+    """The dataset's grain ("one row per ..."): rows that share a key are all rejected.
+    DECISION: INFORMATION_MODEL.md states the grain of udnyttelse (building × user type) and understoettelse
+    (building × activity × method) but not what a duplicate does; treated like bygninger's duplicate ids
+    (all rejected)."""
+    n = defaultdict(int)
+    for r in rows:
+        n[key(r)] += 1
+    keep = []
+    for r in rows:
+        if n[key(r)] > 1:
+            t, i = r[-1]
+            sub.reject(dataset, t, i, "dublet")
+        else:
+            keep.append(r)
+    return keep
+
+
 def utilisation(sub: Submission, s: Seeds) -> dict:
-    out = {}
+    rows = []
     for t in sub.tables["udnyttelse"]:
         for i, r in enumerate(t.rows):
             try:
@@ -924,15 +947,19 @@ def utilisation(sub: Submission, s: Seeds) -> dict:
             except (ValueError, TypeError) as e:
                 sub.reject("udnyttelse", t, i, str(e))
                 continue
-            if kind == s.primary_user(sub.buildings[b].sektor):
-                d = out.setdefault(b, [0.0, 0.0])
-                d[0] += users
-                d[1] += cap
+            rows.append((b, kind, users, cap, (t, i)))
+    out = {}
+    for b, kind, users, cap, _ in _grain_unique(sub, "udnyttelse", rows, lambda r: r[:2]):
+        if kind == s.primary_user(sub.buildings[b].sektor):
+            d = out.setdefault(b, [0.0, 0.0])
+            d[0] += users
+            d[1] += cap
     return out
 
 
 def support(sub: Submission, s: Seeds) -> dict:
     per = defaultdict(lambda: [0.0, 0.0])
+    rows = []
     for t in sub.tables["understoettelse"]:
         for i, r in enumerate(t.rows):
             try:
@@ -953,9 +980,11 @@ def support(sub: Submission, s: Seeds) -> dict:
             except (ValueError, TypeError) as e:
                 sub.reject("understoettelse", t, i, str(e))
                 continue
-            p = per[(b, metode)]
-            p[0] += k * n
-            p[1] += n
+            rows.append((b, act, metode, k, n, (t, i)))
+    for b, _act, metode, k, n, _ in _grain_unique(sub, "understoettelse", rows, lambda r: r[:3]):
+        p = per[(b, metode)]
+        p[0] += k * n
+        p[1] += n
     out = defaultdict(list)
     for (b, _), (kn, n) in per.items():
         out[b].append(kn / n)
