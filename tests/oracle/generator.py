@@ -536,8 +536,25 @@ def other_datasets(
                     metode=rng.choice(["booking", "sensor", "observation"]),
                 )
                 k.add("anvendelse.csv", **row)
+        if b.sektor == "idraet" and rng.random() < 0.4:  # beside room-level rows in the period: rejected
+            d0, d1 = halves[0]
+            k.add(
+                "anvendelse.csv",
+                bygning_id=b.id,
+                lokale_id="",
+                periode_fra=f.day(d0 + timedelta(days=30)),
+                periode_til=f.day(d0 + timedelta(days=60)),
+                timer_til_raadighed=f.num(100.0, 1),
+                timer_booket="",
+                timer_anvendt=f.num(10.0, 1),
+                metode="observation",
+            )
+            k.note(b.id, "anvendelse på bygningsniveau ved siden af lokalerne (afvises)")
     # utilisation: the primary user type, sometimes another type beside it (not counted)
     _, _, _, primary, m2 = TYPES[b.sektor]
+    zero_users = rng.random() < 0.08
+    if zero_users:
+        k.note(b.id, "0 brugere")
     if rng.random() < 0.8:
         cap = max(5, int(b.areal / m2))
         k.add(
@@ -545,7 +562,7 @@ def other_datasets(
             bygning_id=b.id,
             brugertype=primary,
             kapacitet=str(cap),
-            brugere=str(int(cap * rng.uniform(0.4, 1.1))),
+            brugere=str(0 if zero_users else int(cap * rng.uniform(0.4, 1.1))),
         )
         if rng.random() < 0.5:
             other = "ansat" if primary != "ansat" else "bruger"
@@ -584,6 +601,8 @@ def indoor_near_40(k: Kommune, f: Fmt, rng: random.Random, b: B, aar: int, total
     chosen = rng.sample(slots, n_a - 2 + n_b + 6)
     a_slots, b_slots, spare = chosen[: n_a - 2], chosen[n_a - 2 : n_a - 2 + n_b], chosen[n_a - 2 + n_b :]
 
+    temp_only_b = rng.random() < 0.5  # room B measures temperature only
+
     def hour(room: str, start: datetime, pattern: list[bool | None], co2: float, temp: float):
         for j, use in enumerate(pattern):
             t = start + timedelta(minutes=15 * j)
@@ -592,7 +611,7 @@ def indoor_near_40(k: Kommune, f: Fmt, rng: random.Random, b: B, aar: int, total
                 bygning_id=b.id,
                 lokale_id=room,
                 tidspunkt=Fmt.ts(t),
-                co2_ppm=f.num(co2 + rng.uniform(-40, 40), 0),
+                co2_ppm="" if room == "B" and temp_only_b else f.num(co2 + rng.uniform(-40, 40), 0),
                 temperatur_c=f.num(temp + rng.uniform(-0.3, 0.3), 1),
                 i_brug="" if use is None else ("ja" if use else "nej"),
             )
@@ -627,7 +646,11 @@ def indoor_near_40(k: Kommune, f: Fmt, rng: random.Random, b: B, aar: int, total
             metode="screening",
             vurderingsdato=f.day(date(aar - rng.randint(0, 3), 4, 15)),
         )
-    k.note(b.id, f"indeklima: {total} brugte rumtimer (A {n_a} inkl. den gentagne time to gange, B {n_b})")
+    k.note(
+        b.id,
+        f"indeklima: {total} brugte rumtimer (A {n_a} inkl. den gentagne time to gange, B {n_b}"
+        + (" kun temperatur)" if temp_only_b else ")"),
+    )
 
 
 def indoor_default_schedule(
@@ -789,10 +812,12 @@ def reference(rng: random.Random, aar: int, codes: list[str], opts: dict) -> tup
         gd = [r for r in gd if r[0] != f"{aar}-{miss:02d}"]
         summary.append(f"graddage mangler {aar}-{miss:02d}")
     files["graddage.csv"] = [{"maaned": m, "graddage": f"{g:.1f}".replace(".", ",")} for m, g in gd]
-    if opts["duplicate_gd"]:
+    if opts["duplicate_gd"]:  # the same month in a second file: identical (counts once) or conflicting
         dup = gd[rng.randrange(len(gd))]
-        files["graddage_tillaeg.csv"] = [{"maaned": dup[0], "graddage": f"{dup[1]:.1f}".replace(".", ",")}]
-        summary.append(f"graddage {dup[0]} to gange (ens)")
+        conflicting = rng.random() < 0.3
+        value = dup[1] + (7.0 if conflicting else 0.0)
+        files["graddage_tillaeg.csv"] = [{"maaned": dup[0], "graddage": f"{value:.1f}".replace(".", ",")}]
+        summary.append(f"graddage {dup[0]} to gange ({'modstridende' if conflicting else 'ens'})")
     ef = [("el", 120.0), ("fjernvarme", 70.0), ("naturgas", 204.0), ("olie", 266.0)]
     if not opts["olie_factor"]:
         ef = ef[:3]
@@ -807,6 +832,11 @@ def reference(rng: random.Random, aar: int, codes: list[str], opts: dict) -> tup
         for y in (aar - 1, aar)
         for a, g in ef
     ]
+    if opts["conflicting_ef"]:  # naturgas given again with another value: that key is not used
+        files["emissionsfaktorer_tillaeg.csv"] = [
+            {"forsyningsart": "naturgas", "aar": str(aar), "g_co2e_pr_kwh": "210,0", "kilde": "anden kilde"}
+        ]
+        summary.append("modstridende emissionsfaktor for naturgas")
     files["befolkning.csv"] = [
         {"kommunekode": c, "aar": str(aar), "indbyggere": str(rng.randint(20_000, 300_000))} for c in codes
     ]
@@ -835,6 +865,7 @@ def cases(draw) -> Case:
         "duplicate_gd": draw(st.booleans()),
         "olie_factor": draw(st.booleans()),
         "second_move": draw(st.booleans()),
+        "conflicting_ef": draw(st.booleans()) and rng.random() < 0.5,
     }
     kommuner = []
     for i, c in enumerate(codes):

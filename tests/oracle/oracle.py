@@ -1059,11 +1059,15 @@ def building_rows(sub: Submission, s: Seeds, ref: Reference, pools: dict) -> lis
         row["varme_kwh_pr_m2_normaliseret"] = (
             heat * (f + (1 - f) * ref.gd_normal / gd_year) / bda if ok["varme"] and gd_year else None
         )
-        # DECISION: CO2e needs both the el and the heat figure (a group below 95 % coverage, or without a
-        # meter, leaves CO2e null), and a factor for every carrier with a meter of the building.
+        # DECISION (spec unclear; first written stricter, changed after the oracle found the SQL's reading,
+        # which is the better one): CO2e sums el and heat over the groups the building has a meter of; every
+        # such group must have its figure (coverage ≥ 95 %), a group without a meter adds nothing (a building
+        # without a heat meter has no heat carrier), a building without an el and a heat meter has no CO2e; and
+        # every carrier with a meter needs its factor for the year.
         carriers = [a for a in ("el", *HEAT) if a in energy.arts.get(b, set())]
         factors = {a: ref.emission.get((a, sub.aar)) for a in carriers}
-        if ok["el"] and ok["varme"] and all(v is not None for v in factors.values()):
+        groups = {GROUP_OF[a] for a in carriers}
+        if groups and all(ok[g] for g in groups) and all(v is not None for v in factors.values()):
             row["co2e_kg_pr_m2"] = sum(k.get((b, a), 0.0) * factors[a] for a in carriers) / 1000 / bda
         else:
             row["co2e_kg_pr_m2"] = None
