@@ -71,3 +71,4 @@ FUZZ_FILES ?= 1000
 FUZZ_ROUNDS ?= 4
 fuzz: install  ## 1 000+ hostile files through gate 1, then whole-pipeline rounds; pipeline/fuzz.py
 	$(BIN)/python -m pipeline.fuzz --filer $(FUZZ_FILES) --runder $(FUZZ_ROUNDS)
+	KKM2_ORACLE_EKSEMPLER=$${KKM2_ORACLE_EKSEMPLER:-12} $(BIN)/python -m pytest -q tests/test_oracle.py -k generated
