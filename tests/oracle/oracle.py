@@ -526,6 +526,9 @@ def load_consumption(sub: Submission, s: Seeds, meters: dict) -> list[Interval]:
             elif kind == "aware":
                 end = hours(v)
             else:
+                # DECISION: "the series' step" is the row's own nominal (wall-clock) length; it decides the end of
+                # a sub-daily row that starts or ends in the repeated (or missing) hour. Other ends are read as
+                # written (the repeated hour, if any, by file order).
                 fkind, fv = fra
                 nominal = (v - fv).total_seconds() / 3600 if fkind == "naive" else None
                 if (
@@ -827,6 +830,11 @@ def indoor(sub: Submission, s: Seeds, grades: dict) -> dict:
     for b in sub.buildings:
         rooms = {room: v for (bb, room), v in per_room.items() if bb == b}
         total = sum(v[0] for v in rooms.values())
+        # DECISION: the 40-hour minimum counts the building's occupied room-hours with any data (CO2 or
+        # temperature), once for the building (KEY_FIGURES.md: "A building needs ≥ 40 occupied room-hours with
+        # data"); a building that passes has both shares, each over the hours with that quantity's data. (The
+        # SQL, as of this writing, leaves the CO2 share null when fewer than 40 of the hours have CO2 data.)
+        # A room whose readings fall only in unoccupied hours is a room without measurements.
         measured = total >= s.min_hours
         n_co2 = sum(v[1] for v in rooms.values()) if measured else 0
         n_temp = sum(v[3] for v in rooms.values()) if measured else 0
