@@ -1278,7 +1278,7 @@ def compare(
         label = "/".join(map(str, key))
         note = notes.get(key, "")
         if key not in sb or key not in ob:
-            out.append(Disagreement("bygning", "(række)", label, key in ob, key in sb, note))
+            out.append(Disagreement("bygning", "(række)", label, _row(key in ob), _row(key in sb), note))
             continue
         for f in figures + ["sektor"]:
             o, q = _clean(ob[key].get(f)), _clean(sb[key].get(f))
@@ -1296,8 +1296,10 @@ def compare(
             present = ok.get(key) or sk.get(key)
             if _clean(present.get("vaerdi")) is None:
                 continue  # a null value on one side, no row on the other: the same thing
+            o = _clean(ok[key]["vaerdi"]) if key in ok else _row(False)
+            q = _clean(sk[key]["vaerdi"]) if key in sk else _row(False)
             out.append(
-                Disagreement("kommune", key[3], label, key in ok, key in sk, "(række kun på den ene side)")
+                Disagreement("kommune", f"{key[3]}.vaerdi", label, o, q, "(række kun på den ene side)")
             )
             continue
         for c in KOMMUNE_COLUMNS:
@@ -1312,6 +1314,10 @@ def compare(
             if not _same(o, q, rel, abs_):
                 out.append(Disagreement("kommune", f"{key[3]}.{c}", label, o, q))
     return out, n
+
+
+def _row(present: bool) -> str:
+    return "række" if present else "ingen række"
 
 
 def _fmt(v) -> str:
