@@ -8,9 +8,10 @@
 -- Incremental by municipality × year: only submissions whose active version changed are recomputed.
 -- One row per kommunekode × aar × bygning_id × maaler_id × month (local time) inside the reporting year:
 -- each period's amount split over the real seconds it covers. A row that names its building counts for that
--- building only (in full); a row that names none counts for the buildings `maalere` maps the meter to at that
--- time, with their shares. Only the part inside the meter's active period for the building, the building's
--- in-use period and the year counts (int_maalere_tilknyttet).
+-- building only; a row that names none counts for the buildings `maalere` maps the meter to at that time.
+-- Either way the meter's share for the building applies (1 where `maalere` gives none), and only the part
+-- inside the meter's active period for the building, the building's in-use period and the year counts
+-- (int_maalere_tilknyttet).
 with
 
 perioder as (
@@ -32,7 +33,7 @@ klippet as (
         t.bygning_id,
         p.maaler_id,
         p.forsyningsart,
-        case when p.bygning_id is null then t.andel else 1.0 end as andel,
+        t.andel,
         p.maengde_basis,
         p.sekunder as periode_sekunder,
         greatest(p.fra_tid, t.aktiv_fra_tid) as start_tid,

@@ -1,6 +1,7 @@
 -- One row per kommunekode × aar × bygning_id with indoor-climate data: the shares of occupied room-hours
 -- outside the limits, pooled over the building's rooms (null below min_brugte_rumtimer occupied room-hours
--- with data), and the indoor-climate grade as the mean over rooms of the room grade.
+-- with data of any kind, the building's one minimum), and the indoor-climate grade as the mean over rooms of
+-- the room grade.
 with
 
 lokaler as (
@@ -21,10 +22,13 @@ final as (
         sum(l.co2_timer_over) as co2_rumtimer_over,
         sum(l.temp_timer) as temp_rumtimer,
         sum(l.temp_timer_uden_for) as temp_rumtimer_uden_for,
-        case when sum(l.co2_timer) >= any_value(p.min_brugte_rumtimer)
-            then 100.0 * sum(l.co2_timer_over) / sum(l.co2_timer) end as andel_timer_co2_over_1000,
-        case when sum(l.temp_timer) >= any_value(p.min_brugte_rumtimer)
-            then 100.0 * sum(l.temp_timer_uden_for) / sum(l.temp_timer) end as andel_timer_temp_uden_for_20_26,
+        -- one minimum for the building: occupied room-hours with any data (KEY_FIGURES.md, Indoor climate);
+        -- each share then over the room-hours with its own measurement
+        case when sum(l.brugte_timer) >= any_value(p.min_brugte_rumtimer)
+            then 100.0 * sum(l.co2_timer_over) / nullif(sum(l.co2_timer), 0) end as andel_timer_co2_over_1000,
+        case when sum(l.brugte_timer) >= any_value(p.min_brugte_rumtimer)
+            then 100.0 * sum(l.temp_timer_uden_for) / nullif(sum(l.temp_timer), 0) end
+            as andel_timer_temp_uden_for_20_26,
         avg(l.rum_karakter) as indeklima_karakter,
         count(l.rum_karakter) as antal_lokaler_med_karakter
     from lokaler as l
