@@ -299,7 +299,7 @@ FORBRUG = Dataset(
             False,
             "Periode fra",
             "Periodens start (dato eller tidspunkt; uden tidszone = dansk tid). Tom ved aflæsninger.",
-            example="2024-01-01",
+            example="2024-02-01",  # inside the sample building's in-use period (i_brug_fra 2024-02-01)
             aliases=("fra_dato", "fra"),
             required_text="påkrævet, undtagen for aflæsninger",
         ),
@@ -310,7 +310,7 @@ FORBRUG = Dataset(
             "Periode til",
             "Periodens slut. En dato alene er eksklusiv, når den er den 1. i en måned eller lig "
             "med næste periodes start; ellers tæller hele dagen med.",
-            example="2024-02-01",
+            example="2024-03-01",
             aliases=("til_dato", "til"),
         ),
         Column(
