@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
+from pipeline.contract.parameters import (
+    BENCHMARK_MIN_DAEKNING_PCT,
+    COMPARABLE_MAX_COVERAGE_DIFFERENCE,
+    SUPPRESSION_MIN_KOMMUNER,
+    min_kommuner,
+    parameter_text,
+)
 from pipeline.settings import REPO_ROOT
 
 MARTS_YML = REPO_ROOT / "models" / "marts" / "_marts.yml"
 
+_N_MIN = min_kommuner(SUPPRESSION_MIN_KOMMUNER)
+_BENCHMARK_MIN = parameter_text(BENCHMARK_MIN_DAEKNING_PCT)
+
 # Column name -> (data type, Danish description). One definition per column across the published tables.
+# Thresholds are quoted from the parameter seed (seeds/parametre.csv), never typed here.
 COLUMNS: dict[str, tuple[str, str]] = {
     "kommunekode": ("varchar", "Kommunekode, 4 tegn med foranstillede nuller (fx 0101)."),
     "kommunenavn": ("varchar", "Kommunens navn."),
@@ -43,20 +54,23 @@ COLUMNS: dict[str, tuple[str, str]] = {
     ),
     "naermere_eftersyn": (
         "boolean",
-        "Markeret til nærmere eftersyn (foreløbig regel i seed naermere_eftersyn_regel).",
+        "Markeret til nærmere eftersyn (foreløbig regel; tærsklerne eftersyn_* står i seed parametre).",
     ),
     "naermere_eftersyn_aarsag": ("varchar", "Hvorfor bygningen er markeret, med tallene."),
     "noegletal": ("varchar", "Nøgletallets kode (dim_noegletal)."),
     "vaerdi": ("double", "Værdien i nøgletallets enhed."),
     "daekning_pct": ("double", "Areal af bygninger med input / kommunens og sektorens samlede areal (%)."),
     "antal_bygninger_med_data": ("bigint", "Antal bygninger med input til nøgletallet."),
-    "indgaar_i_benchmark": ("boolean", "Dækning ≥ 50 %: værdien indgår i benchmark og sammenligning."),
+    "indgaar_i_benchmark": (
+        "boolean",
+        f"Dækning ≥ {_BENCHMARK_MIN} %: værdien indgår i benchmark og sammenligning.",
+    ),
     "sammenligningsgruppe": (
         "varchar",
         "alle, region:<navn> eller stoerrelse:<gruppe> (efter indbyggertal).",
     ),
     "n_kommuner": ("bigint", "Antal kommuner i gruppen, der indgår."),
-    "undertrykt": ("boolean", "Færre end 3 kommuner: statistikken er tom (n vises)."),
+    "undertrykt": ("boolean", f"Færre end {_N_MIN} kommuner: statistikken er tom (n vises)."),
     "gennemsnit": ("double", "Simpelt gennemsnit af kommunernes værdier."),
     "median": ("double", "Median (kontinuert fraktil)."),
     "p25": ("double", "Nedre kvartil (kontinuert fraktil)."),
@@ -67,12 +81,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "gruppemedian": ("double", "Median for kommunens størrelsesgruppe (tom hvis undertrykt)."),
     "percentil": (
         "double",
-        "0 = dårligst, 100 = bedst (neutrale: stigende værdi); tom når færre end 3 sammenlignes.",
+        f"0 = dårligst, 100 = bedst (neutrale: stigende værdi); tom når færre end {_N_MIN} sammenlignes.",
     ),
     "rang": ("bigint", "1 = bedst (neutrale: laveste værdi); lige værdier deler rang."),
     "n": ("bigint", "Antal kommuner, der sammenlignes."),
     "aendring": ("double", "Værdi − værdien året før (samme sektor og nøgletal)."),
     "aendring_pct": ("double", "100 × ændring / værdien året før."),
+    "sammenlignelig": (
+        "boolean",
+        "Ændringen er sammenlignelig: begge års værdier indgår i benchmark, og deres dækning afviger højst "
+        f"{parameter_text(COMPARABLE_MAX_COVERAGE_DIFFERENCE)} procentpoint (falsk uden et år før).",
+    ),
     "retning": ("varchar", "lavere_er_bedre, hoejere_er_bedre eller neutral."),
     "dataset": ("varchar", "Datasættet i informationsmodellen."),
     "indbyggere": ("bigint", "Indbyggere 1. januar (FOLK1A, 1. kvartal)."),
@@ -197,7 +216,7 @@ def tables() -> dict[str, dict]:
         },
         "mart_benchmark": {
             "grain": "Én række pr. aar × sektor × noegletal × sammenligningsgruppe over de kommuner, der indgår; "
-            "undertrykt under 3 kommuner.",
+            f"undertrykt under {_N_MIN} kommuner.",
             "columns": _named(
                 "aar",
                 "sektor",
@@ -216,7 +235,7 @@ def tables() -> dict[str, dict]:
         },
         "mart_kommune_sammenligning": {
             "grain": "Én række pr. kommunekode × aar × sektor × noegletal: værdi mod landet og størrelsesgruppen, "
-            "percentil, rang og ændring mod året før.",
+            "percentil, rang og ændring mod året før, og om ændringen er sammenlignelig.",
             "columns": _named(
                 "kommunekode",
                 "aar",
@@ -230,6 +249,7 @@ def tables() -> dict[str, dict]:
                 "n",
                 "aendring",
                 "aendring_pct",
+                "sammenlignelig",
                 "retning",
             ),
             "key": ["kommunekode", "aar", "sektor", "noegletal"],

@@ -1,7 +1,7 @@
 """Deterministic demo submissions that look like what municipalities really send: Danish labels and
 Windows-1252 from Excel in some municipalities, UTF-8 and contract names in others, an Eloverblik export,
 heat in MWh with inclusive date-only period ends, water per quarter across the year boundary, a meter
-shared by two buildings, a building with missing heat months (coverage below 95 %), every other dataset
+shared by two buildings, a building with missing heat months (coverage below daekning_min_pct), every other dataset
 (expenses, condition, indoor climate, usage, utilisation, support) in CSV, a workbook or JSON, reference
 data (FOLK1A as downloaded, degree days, emission factors, participants) and a few deliberate errors of
 each kind.

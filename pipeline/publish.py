@@ -1,5 +1,6 @@
 """Publishing a release: `releases/<release_id>/` holds
-  exports/<table>.parquet        the national (municipality-level) tables, one file each
+  exports/<table>.parquet        the national (municipality-level) tables, one file each, and the method's
+                                 reference tables (parametre, enhedsomregning, forsyningsarter)
   kommuner/<kode>/               that municipality's building-level tables and its feedback
   offentlig/                     large groups' n, median and quartiles only (seed parametre), for open publication
   warehouse.duckdb               every published table with Danish comments, for SQL (DuckDB 1.0+ can open it)
@@ -45,6 +46,10 @@ NATIONAL_TABLES: tuple[str, ...] = (
 )
 BUILDING_TABLES: tuple[str, ...] = ("dim_bygning", "fct_forbrug_maaned", "mart_noegletal_bygning")
 PUBLISHED_TABLES: tuple[str, ...] = NATIONAL_TABLES + BUILDING_TABLES
+# The method's reference tables (seeds, warehouse schema `ref`), published beside the national tables: the
+# rules' thresholds, and the unit conversions with their basis and base units, that this release's figures
+# rest on. The report's texts and methods page read them from the release, like every number it shows.
+METHOD_TABLES: tuple[str, ...] = ("parametre", "enhedsomregning", "forsyningsarter")
 # Open publication (KEY_FIGURES.md, Benchmarks): only groups of at least `offentlig_min_kommuner`
 # municipalities (seed parametre), and only n, median and the quartiles. No mean, min or max: min and max are
 # one municipality's value, in a small group mean + median + quartiles give every value away, and differences
@@ -90,14 +95,14 @@ def model_set() -> dict:
     return {"id": ident, "modeller": models}
 
 
-def release_select(con, table: str, release_id: str, models_id: str) -> str:
-    """The published form of a mart: BI-friendly types (timestamps as Danish local time without zone) and
-    the release metadata on every row."""
+def release_select(con, table: str, release_id: str, models_id: str, schema: str = "marts") -> str:
+    """The published form of a mart (or a method table from `ref`): BI-friendly types (timestamps as Danish
+    local time without zone) and the release metadata on every row."""
     cols = []
     for name, dtype in con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'wh' "
-        "AND schema_name = 'marts' AND table_name = ? ORDER BY column_index",
-        [table],
+        "AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, table],
     ).fetchall():
         if dtype == "TIMESTAMP WITH TIME ZONE":
             cols.append(f'timezone(\'{TIME_ZONE}\', "{name}") AS "{name}"')
@@ -105,7 +110,7 @@ def release_select(con, table: str, release_id: str, models_id: str) -> str:
             cols.append(f'"{name}"')
     return (
         f"SELECT {', '.join(cols)}, '{release_id}' AS release_id, '{__version__}' AS kkm2_version, "
-        f"'{models_id}' AS modelsaet FROM wh.marts.{table}"
+        f"'{models_id}' AS modelsaet FROM wh.{schema}.{table}"
     )
 
 
@@ -183,11 +188,13 @@ def stage_release(home: Home, release_id: str | None = None) -> StagedRelease:
             f"ATTACH '{tmp / 'warehouse.duckdb'}' AS rel (STORAGE_VERSION '{RELEASE_STORAGE_VERSION}')"
         )
         docs = {}
-        for table in PUBLISHED_TABLES:
+        tables = [(t, "marts") for t in PUBLISHED_TABLES] + [(t, "ref") for t in METHOD_TABLES]
+        for table, schema in tables:
             con.execute(
-                f"CREATE TABLE rel.main.{table} AS {release_select(con, table, release_id, models['id'])}"
+                f"CREATE TABLE rel.main.{table} AS "
+                f"{release_select(con, table, release_id, models['id'], schema)}"
             )
-            docs[table] = _copy_comments(con, table)
+            docs[table] = _copy_comments(con, table, schema)
             schema = con.execute(f"DESCRIBE rel.main.{table}").fetchall()
             entry = {
                 "description": docs[table][0],
@@ -199,7 +206,7 @@ def stage_release(home: Home, release_id: str | None = None) -> StagedRelease:
                     {"name": c[0], "type": c[1], "description": docs[table][1].get(c[0])} for c in schema
                 ],
             }
-            if table in NATIONAL_TABLES:
+            if table in NATIONAL_TABLES or table in METHOD_TABLES:
                 out = tmp / "exports" / f"{table}.parquet"
                 write_parquet(con, f"SELECT * FROM rel.main.{table}", out, docs[table][1], docs[table][0])
                 entry["file"] = out.relative_to(tmp).as_posix()
@@ -284,20 +291,20 @@ def discard_release(staged: StagedRelease) -> None:
     shutil.rmtree(staged.tmp, ignore_errors=True)
 
 
-def _copy_comments(con, table: str) -> tuple[str | None, dict[str, str]]:
+def _copy_comments(con, table: str, schema: str = "marts") -> tuple[str | None, dict[str, str]]:
     """The Danish table and column descriptions (dbt persist_docs) follow the table into the release.
     Returns them (table description, {column: description}) for the Parquet metadata."""
     [(comment,)] = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = 'marts' AND table_name = ?",
-        [table],
+        "SELECT comment FROM duckdb_tables() WHERE database_name = 'wh' AND schema_name = ? AND table_name = ?",
+        [schema, table],
     ).fetchall() or [(None,)]
     if comment:
         con.execute(f"COMMENT ON TABLE rel.main.{table} IS {_lit(comment)}")
     columns = dict(
         con.execute(
-            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'marts' "
+            "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
             "AND table_name = ? AND comment IS NOT NULL",
-            [table],
+            [schema, table],
         ).fetchall()
     )
     columns.update(METADATA_COLUMNS)

@@ -3,14 +3,16 @@ web server with no network access.
 
   report/index.html            national page: each figure's distribution across municipalities by year
                                (median, quartiles; suppressed groups shown as suppressed) and a map
-  report/metode.html           every figure's definition from the catalogue, provisional models marked, rules
+  report/metode.html           every figure's definition from the catalogue, provisional models marked, the
+                               rules with their thresholds and the unit conversions with their basis
   report/assets/               Plotly (shipped, not fetched), report.js, report.css
   report/data/nationalt.js     the municipality-level figures, shared by every page
   kommuner/<kode>/rapport.html one page per municipality, in its own folder: cards, ranking, trend, sector
                                filter, its buildings, cost vs condition, its data-quality feedback
 
 Every chart has its data as a table beside it and a CSV download. The numbers come from the release's own
-warehouse.duckdb, so the report shows exactly what was published."""
+warehouse.duckdb, so the report shows exactly what was published; so do the rules' thresholds (the release's
+copy of seed parametre) and the unit conversions (enhedsomregning, forsyningsarter): no text here types one."""
 
 from __future__ import annotations
 
@@ -21,9 +23,27 @@ import re
 import shutil
 from pathlib import Path
 
+from pipeline.contract.parameters import (
+    BENCHMARK_MIN_DAEKNING_PCT,
+    COMPARABLE_MAX_COVERAGE_DIFFERENCE,
+    DAEKNING_MIN_PCT,
+    EFTERSYN_ANVENDELSESGRAD_UNDER,
+    EFTERSYN_FRAKTIL_MIN_KOMMUNER,
+    EFTERSYN_TILSTAND_MIN,
+    EFTERSYN_UDGIFT_FRAKTIL,
+    EFTERSYN_UDNYTTELSESGRAD_UNDER,
+    SUPPRESSION_MIN_KOMMUNER,
+)
 from pipeline.faults import fault_point
 from pipeline.settings import REPO_ROOT, connect
-from pipeline.text import CONTROL_CHARACTERS, FORMULA_START, PLAIN_NUMBER, canonical_kommunekode, clean_text
+from pipeline.text import (
+    CONTROL_CHARACTERS,
+    FORMULA_START,
+    PLAIN_NUMBER,
+    canonical_kommunekode,
+    clean_text,
+    da_number_short,
+)
 
 ASSETS = REPO_ROOT / "pipeline" / "report_assets"
 BUILDING_COLUMNS = (
@@ -94,7 +114,7 @@ def write_report(
             _write_national(
                 root, national, _map(geojson, names) if geojson else None, with_data, names, release
             ),
-            _write_methods(root, national["katalog"], release),
+            _write_methods(root, national, _conversions(con), release),
         ]
         for k in with_data:
             folder = out / "kommuner" / k
@@ -171,7 +191,66 @@ def _national_data(con) -> dict:
             ).fetchall()
         ],
         "release_id": _clean(con.execute("SELECT any_value(release_id) FROM dim_noegletal").fetchall()[0][0]),
+        # the rules' thresholds as this release used them (its copy of seed parametre): code -> value
+        "parametre": {
+            r["parameter"]: r["vaerdi"] for r in _rows(con, "SELECT parameter, vaerdi FROM parametre")
+        },
     }
+
+
+def _conversions(con) -> list[dict]:
+    """The unit conversions the release's consumption figures rest on, with their basis and base unit."""
+    return _rows(
+        con,
+        "SELECT f.label AS forsyningsart, e.enhed, e.faktor, f.basisenhed, e.grundlag, e.model_version "
+        "FROM enhedsomregning e JOIN forsyningsarter f ON f.kode = e.forsyningsart "
+        "ORDER BY e.forsyningsart, e.faktor, e.enhed",
+    )
+
+
+def _p(params: dict, name: str, scale: float = 1) -> str:
+    """A threshold of the release (national data's `parametre`) for a Danish text: 95 -> '95', 3.5 -> '3,5'."""
+    return da_number_short(params[name] * scale)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else da_number_short(x, 1)
+
+
+def change_note(row: dict, params: dict) -> str | None:
+    """Why a municipality's change against the year before is not shown (Danish), or None when it is
+    comparable (`sammenlignelig` in mart_kommune_sammenligning: both years' values enter the benchmark and
+    their coverage differs by at most `sammenlignelig_max_daekningsforskel_pct` points). `row` holds the
+    year's vaerdi, daekning_pct and indgaar_i_benchmark, and the previous year's as forrige_* (har_forrige:
+    the previous year has a row at all)."""
+    if row["sammenlignelig"]:
+        return None
+    aar, forrige = row["aar"], row["aar"] - 1
+    if not row["har_forrige"] or row["forrige_vaerdi"] is None:
+        return f"Ingen værdi for {forrige} at sammenligne med."
+    if row["vaerdi"] is None:
+        return f"Ingen værdi for {aar} at sammenligne."
+    years = [
+        (y, cov)
+        for y, cov, enters in (
+            (forrige, row["forrige_daekning_pct"], row["forrige_indgaar_i_benchmark"]),
+            (aar, row["daekning_pct"], row["indgaar_i_benchmark"]),
+        )
+        if not enters
+    ]
+    if years:
+        return (
+            f"Ikke sammenlignelig: indgår ikke i benchmark i {' og '.join(str(y) for y, _ in years)} "
+            f"(dækning {' og '.join(_pct(c) + ' %' for _, c in years)}, "
+            f"under {_p(params, BENCHMARK_MIN_DAEKNING_PCT)} %)."
+        )
+    if row["daekning_pct"] is not None and row["forrige_daekning_pct"] is not None:
+        return (
+            f"Ikke sammenlignelig: dækningen er {_pct(row['daekning_pct'])} % i {aar} mod "
+            f"{_pct(row['forrige_daekning_pct'])} % i {forrige} (mere end "
+            f"{_p(params, COMPARABLE_MAX_COVERAGE_DIFFERENCE)} procentpoint forskel)."
+        )
+    return "Ikke sammenlignelig."
 
 
 def _map(path: Path, names: dict[str, str]) -> dict | None:
@@ -215,8 +294,17 @@ def _ring(ring: list) -> list:
 # ------------------------------------------------------------------------------------------------ pages
 
 
-def _page(title: str, body: str, data: dict, depth: str, release: Path, scripts: tuple[str, ...] = ()) -> str:
-    """One page; `depth` is the way back to the release root ('../' from report/, '../../' from kommuner/x/)."""
+def _page(
+    title: str,
+    body: str,
+    data: dict,
+    depth: str,
+    release: Path,
+    params: dict,
+    scripts: tuple[str, ...] = (),
+) -> str:
+    """One page; `depth` is the way back to the release root ('../' from report/, '../../' from kommuner/x/);
+    `params` the release's thresholds."""
     a = f"{depth}report/assets/"
     extra = "".join(f'<script src="{html.escape(s)}"></script>' for s in scripts)
     # Plotly's geo charts fetch a world base map from a CDN unless one is given: an empty one, no network
@@ -244,7 +332,7 @@ def _page(title: str, body: str, data: dict, depth: str, release: Path, scripts:
 {body}
 </main>
 <footer><p>Udgivelse {html.escape(release.name)}. Tal med dansk talformat; tomme felter (–) betyder, at nøgletallet
-ikke kan beregnes (fx under 95 % dækning).</p></footer>
+ikke kan beregnes (fx under {_p(params, DAEKNING_MIN_PCT)} % dækning).</p></footer>
 <script id="data" type="application/json">{_json({**data, "celleregel": CELL_RULE})}</script>
 {geo}
 <script src="{a}plotly.min.js"></script>
@@ -285,7 +373,8 @@ def _write_national(
         "stewarden har ikke lagt kommunegrænser (reference/kommunegraenser.geojson) i udgivelsens grundlag.</p>"
         "</section>"
     )
-    body = f"""<p>Hvert nøgletal fordelt på kommunerne pr. år, med median og kvartiler. Grupper med færre end 3
+    n_min = _p(national["parametre"], SUPPRESSION_MIN_KOMMUNER)
+    body = f"""<p>Hvert nøgletal fordelt på kommunerne pr. år, med median og kvartiler. Grupper med færre end {n_min}
 kommuner vises ikke (undertrykt).</p>
 {_controls()}
 {_chart("fordeling", "Fordeling på tværs af kommuner")}
@@ -295,41 +384,76 @@ kommuner vises ikke (undertrykt).</p>
     data = {"side": "national", "kort": geo}
     path = root / "index.html"
     path.write_text(
-        _page("Landsoverblik", body, data, "../", release, scripts=("../report/data/nationalt.js",)),
+        _page(
+            "Landsoverblik",
+            body,
+            data,
+            "../",
+            release,
+            national["parametre"],
+            scripts=("../report/data/nationalt.js",),
+        ),
         encoding="utf-8",
     )
     return path
 
 
-def _write_methods(root: Path, katalog: list[dict], release: Path) -> Path:
+def _write_methods(root: Path, national: dict, conversions: list[dict], release: Path) -> Path:
+    p = national["parametre"]
     rows = "".join(
         f'<tr><th scope="row">{html.escape(f["navn"])}</th><td>{html.escape(f["noegletal"])}</td>'
         f"<td>{html.escape(f['enhed'] or '')}</td><td>{html.escape(f['definition'] or '')}</td>"
         f"<td>{html.escape(f['model_version'] or '')}"
         f"{PROVISIONAL if f['er_foreloebig'] else ''}</td></tr>"
-        for f in katalog
+        for f in national["katalog"]
+    )
+    factors = "".join(
+        f'<tr><th scope="row">{html.escape(c["forsyningsart"])}</th><td>{html.escape(c["enhed"])}</td>'
+        f'<td class="num">{html.escape(da_number_short(c["faktor"], 6))}</td>'
+        f"<td>{html.escape(c['basisenhed'])}</td><td>{html.escape(c['grundlag'] or '')}</td>"
+        f"<td>{html.escape(c['model_version'] or '')}</td></tr>"
+        for c in conversions
     )
     body = f"""<section aria-labelledby="katalog-h"><h2 id="katalog-h">Nøgletallene</h2>
 <p>Hvert nøgletal er defineret én gang i kataloget (dim_noegletal). Modeller markeret <span class="provisional">Foreløbig</span>
 bygger på foreløbige vægte, grænser eller kontoplaner, fordi KL's officielle tabeller ikke forelå; de kan skiftes
 ud uden kodeændringer.</p>
-<table><caption>Nøgletalskataloget</caption><thead><tr><th scope="col">Nøgletal</th><th scope="col">Kode</th>
+<table id="katalog"><caption>Nøgletalskataloget</caption><thead><tr><th scope="col">Nøgletal</th><th scope="col">Kode</th>
 <th scope="col">Enhed</th><th scope="col">Definition</th><th scope="col">Model</th></tr></thead><tbody>{rows}</tbody></table>
 </section>
-<section aria-labelledby="regler-h"><h2 id="regler-h">Regler</h2><ul>
-<li><strong>Dækning:</strong> et forbrugsnøgletal beregnes kun for en bygning, hvis målerne dækker mindst 95 % af
-bygningens brugstid i året; ellers er feltet tomt. Kommunens dækning vises ved hvert nøgletal.</li>
-<li><strong>Undertrykkelse:</strong> en gruppestatistik (median, kvartiler, gennemsnit) med færre end 3 kommuner
-offentliggøres ikke; den vises som "undertrykt".</li>
+<section aria-labelledby="regler-h"><h2 id="regler-h">Regler</h2>
+<p>Tærsklerne står ét sted (parametre, udgivet i exports/parametre.parquet) og gælder for denne udgivelse.</p><ul>
+<li><strong>Dækning:</strong> et forbrugsnøgletal beregnes kun for en bygning, hvis målerne dækker mindst
+{_p(p, DAEKNING_MIN_PCT)} % af bygningens brugstid i året; ellers er feltet tomt. Kommunens dækning vises ved hvert
+nøgletal.</li>
+<li><strong>Benchmark:</strong> en kommunes værdi indgår i benchmark, percentil og rangering, når bygningerne med
+input udgør mindst {_p(p, BENCHMARK_MIN_DAEKNING_PCT)} % af kommunens areal i sektoren.</li>
+<li><strong>Undertrykkelse:</strong> en gruppestatistik (median, kvartiler, gennemsnit) med færre end
+{_p(p, SUPPRESSION_MIN_KOMMUNER)} kommuner offentliggøres ikke; den vises som "undertrykt". En percentil beregnes
+heller ikke blandt færre end {_p(p, SUPPRESSION_MIN_KOMMUNER)} kommuner.</li>
+<li><strong>Ændring fra sidste år:</strong> vises kun, når den er sammenlignelig: begge års værdier indgår i
+benchmark, og dækningen afviger højst {_p(p, COMPARABLE_MAX_COVERAGE_DIFFERENCE)} procentpoint mellem årene;
+ellers står der hvorfor.</li>
 <li><strong>Vurderinger:</strong> tilstands- og indeklimavurderinger føres frem fra tidligere indberetninger i op til
 5 år.</li>
 <li><strong>Tid:</strong> måneder og år begynder ved dansk midnat; perioder fordeles efter faktiske timer.</li>
-<li><strong>Nærmere eftersyn:</strong> en bygning markeres, når dens udgift pr. m² ligger over sektorens 75 %-fraktil
-og dens tilstand eller udnyttelse er dårlig; årsagen står ved bygningen.</li>
-</ul></section>"""
+<li><strong>Nærmere eftersyn</strong> (foreløbig regel): en bygning markeres, når dens samlede udgift pr. m² ligger
+over sektorens {_p(p, EFTERSYN_UDGIFT_FRAKTIL, 100)} %-fraktil (over bygninger i mindst
+{_p(p, EFTERSYN_FRAKTIL_MIN_KOMMUNER)} kommuner), og dens vedligeholdelsestilstand er
+{_p(p, EFTERSYN_TILSTAND_MIN)} eller dårligere, dens anvendelsesgrad under
+{_p(p, EFTERSYN_ANVENDELSESGRAD_UNDER)} % eller dens udnyttelsesgrad under {_p(p, EFTERSYN_UDNYTTELSESGRAD_UNDER)} %;
+årsagen står ved bygningen.</li>
+</ul></section>
+<section aria-labelledby="omregning-h"><h2 id="omregning-h">Omregning af enheder</h2>
+<p>Forbrug indberettet i andre enheder regnes om til forsyningsartens basisenhed: mængde × faktor. Grundlaget
+siger, hvor faktoren kommer fra (en brændværdi eller en eksakt omregning).</p>
+<table id="omregning"><caption>Omregningsfaktorer og deres grundlag</caption><thead><tr><th scope="col">Forsyningsart</th>
+<th scope="col">Enhed</th><th scope="col" class="num">Faktor</th><th scope="col">Basisenhed</th>
+<th scope="col">Grundlag</th><th scope="col">Model</th></tr></thead><tbody>{factors}</tbody></table>
+</section>"""
     path = root / "metode.html"
     path.write_text(
-        _page("Metode og definitioner", body, {"side": "metode"}, "../", release), encoding="utf-8"
+        _page("Metode og definitioner", body, {"side": "metode"}, "../", release, p), encoding="utf-8"
     )
     return path
 
@@ -340,13 +464,34 @@ def _write_municipality(con, out: Path, k: str, name: str, national: dict) -> Pa
     aar = con.execute(
         "SELECT max(aar) FROM mart_kommune_sammenligning WHERE kommunekode = ?", [k]
     ).fetchall()[0][0]
-    sammenligning = _rows(
+    rows = _rows(
         con,
         "SELECT s.aar, s.sektor, s.noegletal, s.vaerdi, s.landsmedian, s.gruppemedian, s.percentil, s.rang, s.n, "
-        "s.aendring_pct, m.daekning_pct FROM mart_kommune_sammenligning s LEFT JOIN mart_noegletal_kommune m "
-        "USING (kommunekode, aar, sektor, noegletal) WHERE s.kommunekode = ? ORDER BY ALL",
+        "s.aendring_pct, s.sammenlignelig, m.daekning_pct, m.indgaar_i_benchmark, f.aar IS NOT NULL AS har_forrige, "
+        "f.vaerdi AS forrige_vaerdi, f.daekning_pct AS forrige_daekning_pct, "
+        "f.indgaar_i_benchmark AS forrige_indgaar_i_benchmark "
+        "FROM mart_kommune_sammenligning s "
+        "LEFT JOIN mart_noegletal_kommune m USING (kommunekode, aar, sektor, noegletal) "
+        "LEFT JOIN mart_noegletal_kommune f ON f.kommunekode = s.kommunekode AND f.aar = s.aar - 1 "
+        "AND f.sektor = s.sektor AND f.noegletal = s.noegletal "
+        "WHERE s.kommunekode = ? ORDER BY s.aar, s.sektor, s.noegletal",
         [k],
     )
+    # the page shows a change only where it is comparable, and says why where it is not
+    helpers = {
+        "indgaar_i_benchmark",
+        "har_forrige",
+        "forrige_vaerdi",
+        "forrige_daekning_pct",
+        "forrige_indgaar_i_benchmark",
+    }
+    sammenligning = [
+        {
+            **{c: v for c, v in r.items() if c not in helpers},
+            "aendring_note": change_note(r, national["parametre"]),
+        }
+        for r in rows
+    ]
     cols = ", ".join(BUILDING_COLUMNS)
     bygninger = _rows(
         con,
@@ -411,6 +556,15 @@ kommunens egne bygninger. Vælg sektor for at se kort, rangering, udvikling og b
     }
     path = folder / "rapport.html"
     path.write_text(
-        _page(name, body, data, "../../", out, scripts=("../../report/data/nationalt.js",)), encoding="utf-8"
+        _page(
+            name,
+            body,
+            data,
+            "../../",
+            out,
+            national["parametre"],
+            scripts=("../../report/data/nationalt.js",),
+        ),
+        encoding="utf-8",
     )
     return path

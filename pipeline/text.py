@@ -27,6 +27,14 @@ def da_number(x: float, decimals: int = 0) -> str:
     return f"{x:,.{decimals}f}".replace(",", "§").replace(".", ",").replace("§", ".")
 
 
+def da_number_short(x: float, max_decimals: int = 3) -> str:
+    """Danish number format with only the decimals the number has (up to `max_decimals`), as the dbt macro
+    da_num_kort: 75.0 -> '75', 3.5 -> '3,5', 1234.25 -> '1.234,25'."""
+    if max_decimals < 1:
+        raise ValueError("max_decimals must be at least 1")
+    return re.sub(r",?0+$", "", da_number(x, max_decimals))
+
+
 def canonical_kommunekode(value: str) -> str | None:
     """`101` and `0101` -> `0101`; anything that is not 3-4 digits -> None."""
     v = value.strip()

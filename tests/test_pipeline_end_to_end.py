@@ -12,6 +12,7 @@ from conftest import query
 
 from pipeline.contract.codes import seed_rows
 from pipeline.contract.datasets import DATASETS
+from pipeline.contract.parameters import DAEKNING_MIN_PCT, parameter
 from pipeline.dbt_marts import building_figures
 from pipeline.publish import NATIONAL_TABLES, PUBLISHED_TABLES
 from pipeline.run import run
@@ -181,9 +182,10 @@ def test_heat_with_missing_months_is_null_and_shared_meter_is_split(demo_home):
         "SELECT bygning_id, varme_kwh_pr_m2, varme_daekning_pct FROM mart_noegletal_bygning "
         "WHERE aar = 2024 ORDER BY 1",
     )
-    low = [r for r in rows if r[2] is not None and r[2] < 95]
-    assert low and all(r[1] is None for r in low)  # below 95 %: no figure
-    assert all(r[1] is not None for r in rows if r[2] is not None and r[2] >= 95)
+    minimum = parameter(DAEKNING_MIN_PCT)  # 95 %
+    low = [r for r in rows if r[2] is not None and r[2] < minimum]
+    assert low and all(r[1] is None for r in low)  # below the minimum coverage: no figure
+    assert all(r[1] is not None for r in rows if r[2] is not None and r[2] >= minimum)
 
 
 def test_the_building_mart_has_every_catalogue_figure_as_a_column(demo_home):

@@ -54,10 +54,13 @@ def test_the_parameter_seed_holds_the_thresholds():
     assert min_kommuner(PUBLIC_MIN_KOMMUNER) == 5
     assert min_kommuner(EFTERSYN_FRAKTIL_MIN_KOMMUNER) == 3
     assert all(r["beskrivelse"] and r["enhed"] and r["model_version"] for r in rows.values())
-    # one home: the models read the seed, none repeats the threshold as a literal
-    for model in ("mart_benchmark", "mart_noegletal_bygning"):
+    # one home: the models read the seed (macro parameter()), none repeats the threshold as a literal
+    for model, name in (
+        ("mart_benchmark", SUPPRESSION_MIN_KOMMUNER),
+        ("mart_noegletal_bygning", EFTERSYN_FRAKTIL_MIN_KOMMUNER),
+    ):
         sql = (REPO_ROOT / "models" / "marts" / f"{model}.sql").read_text(encoding="utf-8")
-        assert "ref('parametre')" in sql, model
+        assert f"{{{{ parameter('{name}') }}}}" in sql, model
         assert ">= 3" not in sql and "< 3" not in sql, model
 
 

@@ -19,9 +19,16 @@ import duckdb
 import pytest
 from conftest import real_file
 
-from pipeline.report import _json, write_report
+from pipeline.contract.parameters import (
+    BENCHMARK_MIN_DAEKNING_PCT,
+    COMPARABLE_MAX_COVERAGE_DIFFERENCE,
+    SUPPRESSION_MIN_KOMMUNER,
+    min_kommuner,
+    parameter_text,
+)
+from pipeline.report import _json, change_note, write_report
 from pipeline.settings import REPO_ROOT
-from pipeline.text import clean_text, safe_cell
+from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -173,6 +180,20 @@ def test_municipality_page_numbers_filter_and_sorting(site, browser):
             if v is None
             else float(shown[code]) == pytest.approx(v, rel=1e-12)
         ), code
+    # the change against last year only where the mart says it is comparable, otherwise why not
+    comparable = dict(
+        mart(
+            root,
+            "SELECT noegletal, sammenlignelig FROM mart_kommune_sammenligning WHERE kommunekode = ? AND aar = ? "
+            "AND sektor = 'alle'",
+            [k, aar],
+        )
+    )
+    for code, ok in comparable.items():
+        dd = page.locator(f'#kort-liste li[data-noegletal="{code}"] dd.aendring')
+        assert dd.get_attribute("data-sammenlignelig") == str(ok).lower(), code
+        text = dd.inner_text()
+        assert text.startswith(("Ikke sammenlignelig", "Ingen værdi")) != ok, (code, text)
     # ... and printed in Danish format with the catalogue's decimals
     [(decimals,)] = mart(root, "SELECT decimaler FROM dim_noegletal WHERE noegletal = 'bda_m2'")
     bda = page.locator('#kort-liste li[data-noegletal="bda_m2"] .value').inner_text()
@@ -259,11 +280,19 @@ def test_methods_page_lists_every_figure_and_marks_provisional_models(site, brow
     root, base = site
     page = browser.new_page()
     page.goto(f"{base}/report/metode.html")
-    rows = page.locator("table tbody tr")
+    rows = page.locator("#katalog tbody tr")
     n, provisional = mart(root, "SELECT count(*), count(*) FILTER (er_foreloebig) FROM dim_noegletal")[0]
     assert rows.count() == n
-    assert page.locator("table tbody .provisional").count() == provisional > 0
-    assert "færre end 3 kommuner" in page.content()
+    assert page.locator("#katalog tbody .provisional").count() == provisional > 0
+    assert f"færre end {min_kommuner(SUPPRESSION_MIN_KOMMUNER)} kommuner" in page.content()
+    # every unit conversion of the release with its factor (Danish format) and its basis
+    conversions = mart(root, "SELECT enhed, faktor, grundlag FROM enhedsomregning")
+    shown = {
+        tuple(r.locator("th, td").nth(i).inner_text() for i in (1, 2, 4))
+        for r in page.locator("#omregning tbody tr").all()
+    }
+    assert shown == {(e, da_number_short(f, 6), g) for e, f, g in conversions}
+    assert ("Nm3", "11", "nedre brændværdi (foreløbig)") in shown
 
 
 def test_no_serious_accessibility_violations(site, browser):
@@ -287,6 +316,120 @@ def test_no_serious_accessibility_violations(site, browser):
             [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in serious],
         )
         page.close()
+
+
+def test_a_change_is_shown_only_where_comparable_and_otherwise_why(demo_home, browser, tmp_path):
+    """Four figures of one municipality made into the four cases in a copy of the release (the mart's
+    `sammenlignelig` set as dbt would): comparable (the change shown), coverage 62 % against 91 %, the
+    previous year outside the benchmark, no previous year. The texts quote the release's own parameters: the
+    copy's comparable-change limit is 20 points, not the seed's, and its gas conversion has another basis."""
+    home, _ = demo_home
+    root = writable_copy(home.current, tmp_path / "release")
+    k = municipality_with_sectors(root)
+    con = duckdb.connect(str(root / "warehouse.duckdb"))
+    try:
+        [(aar,)] = con.execute(
+            "SELECT max(aar) FROM mart_kommune_sammenligning WHERE kommunekode = ?", [k]
+        ).fetchall()
+        figures = con.execute(
+            "SELECT noegletal, aendring_pct FROM mart_kommune_sammenligning WHERE kommunekode = ? AND aar = ? "
+            "AND sektor = 'alle' AND sammenlignelig AND aendring_pct IS NOT NULL ORDER BY noegletal LIMIT 4",
+            [k, aar],
+        ).fetchall()
+        assert len(figures) == 4
+        (same, pct), (coverage, _), (outside, _), (first, _) = figures
+        key = "kommunekode = ? AND sektor = 'alle' AND noegletal = ?"
+        for aar_, cov in ((aar, 62.0), (aar - 1, 91.0)):
+            con.execute(
+                f"UPDATE mart_noegletal_kommune SET daekning_pct = ? WHERE aar = ? AND {key}",
+                [cov, aar_, k, coverage],
+            )
+        con.execute(
+            f"UPDATE mart_noegletal_kommune SET daekning_pct = 40, indgaar_i_benchmark = false WHERE aar = ? AND {key}",
+            [aar - 1, k, outside],
+        )
+        for table in ("mart_noegletal_kommune", "mart_kommune_sammenligning"):
+            con.execute(f"DELETE FROM {table} WHERE aar = ? AND {key}", [aar - 1, k, first])
+        for code in (coverage, outside, first):
+            con.execute(
+                f"UPDATE mart_kommune_sammenligning SET sammenlignelig = false WHERE aar = ? AND {key}",
+                [aar, k, code],
+            )
+        con.execute(
+            "UPDATE parametre SET vaerdi = 20 WHERE parameter = ?", [COMPARABLE_MAX_COVERAGE_DIFFERENCE]
+        )
+        con.execute(
+            "UPDATE enhedsomregning SET grundlag = 'nedre brændværdi (udgivelsens egen kilde)' "
+            "WHERE forsyningsart = 'naturgas' AND enhed = 'Nm3'"
+        )
+    finally:
+        con.close()
+    write_report(root)
+    server, base = serve(root)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{base}/kommuner/{k}/rapport.html")
+        page.wait_for_selector("#kort-liste li.card")
+
+        def change(code):
+            dd = page.locator(f'#kort-liste li[data-noegletal="{code}"] dd.aendring')
+            return dd.get_attribute("data-sammenlignelig"), dd.inner_text()
+
+        assert change(same) == ("true", f"{da_number(pct, 1)} %")
+        n_min = parameter_text(BENCHMARK_MIN_DAEKNING_PCT)
+        assert change(coverage) == (
+            "false",
+            f"Ikke sammenlignelig: dækningen er 62 % i {aar} mod 91 % i {aar - 1} (mere end 20 procentpoint forskel).",
+        )
+        assert change(outside) == (
+            "false",
+            f"Ikke sammenlignelig: indgår ikke i benchmark i {aar - 1} (dækning 40 %, under {n_min} %).",
+        )
+        assert change(first) == ("false", f"Ingen værdi for {aar - 1} at sammenligne med.")
+        shot(page, f"rapport_kommune_{k}_aendring.png")
+        page.goto(f"{base}/report/metode.html")
+        text = page.locator("main").inner_text()
+        assert "afviger højst 20 procentpoint" in text
+        assert "nedre brændværdi (udgivelsens egen kilde)" in text
+    finally:
+        page.close()
+        server.shutdown()
+
+
+def test_change_note_says_why_a_change_is_not_comparable():
+    params = {BENCHMARK_MIN_DAEKNING_PCT: 50.0, COMPARABLE_MAX_COVERAGE_DIFFERENCE: 10.0}
+    row = {
+        "aar": 2024,
+        "vaerdi": 10.0,
+        "daekning_pct": 62.0,
+        "indgaar_i_benchmark": True,
+        "har_forrige": True,
+        "forrige_vaerdi": 8.0,
+        "forrige_daekning_pct": 91.0,
+        "forrige_indgaar_i_benchmark": True,
+        "sammenlignelig": False,
+    }
+    assert change_note({**row, "sammenlignelig": True}, params) is None
+    assert change_note(row, params) == (
+        "Ikke sammenlignelig: dækningen er 62 % i 2024 mod 91 % i 2023 (mere end 10 procentpoint forskel)."
+    )
+    assert change_note({**row, "daekning_pct": 90.4, "forrige_daekning_pct": 80.3}, params) == (
+        "Ikke sammenlignelig: dækningen er 90,4 % i 2024 mod 80,3 % i 2023 (mere end 10 procentpoint forskel)."
+    )
+    assert change_note(
+        {**row, "forrige_indgaar_i_benchmark": False, "forrige_daekning_pct": 40.0}, params
+    ) == ("Ikke sammenlignelig: indgår ikke i benchmark i 2023 (dækning 40 %, under 50 %).")
+    both_out = {
+        **row,
+        "forrige_indgaar_i_benchmark": False,
+        "indgaar_i_benchmark": False,
+        "daekning_pct": 45.5,
+    }
+    assert change_note({**both_out, "forrige_daekning_pct": 40.0}, params) == (
+        "Ikke sammenlignelig: indgår ikke i benchmark i 2023 og 2024 (dækning 40 % og 45,5 %, under 50 %)."
+    )
+    no_previous = {**row, "har_forrige": False, "forrige_vaerdi": None, "forrige_daekning_pct": None}
+    assert change_note(no_previous, params) == "Ingen værdi for 2023 at sammenligne med."
 
 
 # Building names as a municipality might submit them (or an attacker could): each with the CSV cell the

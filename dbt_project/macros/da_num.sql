@@ -2,3 +2,10 @@
 {% macro da_num(expr, decimals=0) -%}
     replace(replace(replace(format('{:,.{{ decimals }}f}', {{ expr }}), ',', '§'), '.', ','), '§', '.')
 {%- endmacro %}
+
+{# A parameter or other number in Danish format with only the decimals it has (up to `max_decimals`):
+   da_num_kort('x') → '75', '3,5', '1.234,25'. #}
+{% macro da_num_kort(expr, max_decimals=3) -%}
+    {%- if max_decimals < 1 %}{{ exceptions.raise_compiler_error('da_num_kort needs max_decimals >= 1') }}{% endif -%}
+    regexp_replace({{ da_num(expr, max_decimals) }}, ',?0+$', '')
+{%- endmacro %}

@@ -1,15 +1,13 @@
 -- One row per aar × sektor × noegletal × sammenligningsgruppe (`alle`, `region:<navn>`,
--- `stoerrelse:<band>`): statistics over the municipalities whose value enters the benchmark (coverage
--- ≥ 50 %). Suppressed below the parameter `undertrykkelse_min_kommuner` (seed parametre):
--- every statistic null, `undertrykt` true, n kept. This table is for participants; the public tier
--- (offentlig/benchmark.parquet, pipeline/publish.py) keeps fewer columns and larger groups only.
+-- `stoerrelse:<band>`): statistics over the municipalities whose value enters the benchmark
+-- (`indgaar_i_benchmark`: coverage ≥ `benchmark_min_daekning_pct`). Suppressed below the parameter
+-- `undertrykkelse_min_kommuner` (seed parametre): every statistic null, `undertrykt` true, n kept. This
+-- table is for participants; the public tier (offentlig/benchmark.parquet, pipeline/publish.py) keeps fewer
+-- columns and larger groups only.
 with
 
 parametre as (
-    select coalesce(
-        (select vaerdi from {{ ref('parametre') }} where parameter = 'undertrykkelse_min_kommuner'),
-        error('seed parametre mangler undertrykkelse_min_kommuner')
-    ) as min_kommuner
+    select {{ parameter('undertrykkelse_min_kommuner') }} as min_kommuner
 ),
 
 vaerdier as (

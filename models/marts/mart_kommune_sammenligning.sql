@@ -1,10 +1,23 @@
 -- One row per kommunekode × aar × sektor × noegletal: the municipality's value against the country and its
 -- size band, its percentile and rank (oriented by the figure's direction) and its change against aar − 1.
---   percentil = 100 × percent_rank() from worst (0) to best (100); ties share the lower rank; for neutral
---               figures by value ascending; null when fewer than 3 municipalities are compared.
---   rang      = rank() from best (1) to worst; neutral figures by value ascending.
--- Only municipalities whose value enters the benchmark (coverage ≥ 50 %) are ranked.
+--   percentil    = 100 × percent_rank() from worst (0) to best (100); ties share the lower rank; for neutral
+--                  figures by value ascending; null when fewer municipalities than the parameter
+--                  `undertrykkelse_min_kommuner` are compared (the participants' suppression rule).
+--   rang         = rank() from best (1) to worst; neutral figures by value ascending.
+--   aendring     = vaerdi − the value for aar − 1 (same sektor and figure); aendring_pct = 100 × aendring /
+--                  that value.
+--   sammenlignelig = both years' values enter the benchmark and their daekning_pct differ by at most the
+--                  parameter `sammenlignelig_max_daekningsforskel_pct` (percentage points); false without a
+--                  previous year.
+-- Only municipalities whose value enters the benchmark (`indgaar_i_benchmark`) are ranked. Thresholds come
+-- from the seed parametre.
 with
+
+regel as (
+    select
+        {{ parameter('undertrykkelse_min_kommuner') }} as min_kommuner,
+        {{ parameter('sammenlignelig_max_daekningsforskel_pct') }} as max_daekningsforskel
+),
 
 kommune as (
     select * from {{ ref('mart_noegletal_kommune') }}
@@ -55,13 +68,20 @@ final as (
         m.vaerdi,
         land.median as landsmedian,
         grp.median as gruppemedian,
-        case when r.n >= 3 then r.percentil_raa end as percentil,
+        case when r.n >= p.min_kommuner then r.percentil_raa end as percentil,
         r.rang,
         r.n,
         m.vaerdi - forrige.vaerdi as aendring,
         100.0 * (m.vaerdi - forrige.vaerdi) / nullif(forrige.vaerdi, 0) as aendring_pct,
+        coalesce(
+            m.indgaar_i_benchmark and m.vaerdi is not null
+            and forrige.indgaar_i_benchmark and forrige.vaerdi is not null
+            and abs(m.daekning_pct - forrige.daekning_pct) <= p.max_daekningsforskel,
+            false
+        ) as sammenlignelig,
         m.retning
     from med_retning as m
+    cross join regel as p
     left join rangeret as r using (kommunekode, aar, sektor, noegletal)
     left join benchmark as land
         on land.aar = m.aar and land.sektor = m.sektor and land.noegletal = m.noegletal

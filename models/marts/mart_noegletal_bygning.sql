@@ -1,7 +1,18 @@
 -- One row per kommunekode × aar × bygning_id: every building-level key figure of KEY_FIGURES.md (codes as
 -- in dim_noegletal). A figure is null when its inputs are missing, never 0; consumption figures are null
--- when the group's coverage is below 95 % or the building has no meter of the group.
+-- when the group's coverage is below the parameter `daekning_min_pct` or the building has no meter of the
+-- group. Every threshold comes from the seed parametre (the `regel` row), never a literal.
 with
+
+regel as (
+    select
+        {{ parameter('daekning_min_pct') }} as daekning_min_pct,
+        {{ parameter('eftersyn_udgift_fraktil') }} as udgift_fraktil,
+        {{ parameter('eftersyn_tilstand_min') }} as tilstand_min,
+        {{ parameter('eftersyn_anvendelsesgrad_under_pct') }} as anvendelsesgrad_under,
+        {{ parameter('eftersyn_udnyttelsesgrad_under_pct') }} as udnyttelsesgrad_under,
+        {{ parameter('eftersyn_fraktil_min_kommuner') }} as min_kommuner
+),
 
 bygninger as (
     select * from {{ ref('int_bygninger_aar') }}
@@ -29,8 +40,9 @@ daekning as (
 pr_gruppe as (
     select
         d.kommunekode, d.aar, d.bygning_id, d.gruppe, d.daekning_pct,
-        case when d.daekning_pct >= 95 then coalesce(f.maengde, 0) end as maengde
+        case when d.daekning_pct >= r.daekning_min_pct then coalesce(f.maengde, 0) end as maengde
     from daekning as d
+    cross join regel as r
     left join (
         select kommunekode, aar, bygning_id, gruppe, {{ exact_sum('maengde') }} as maengde
         from forbrug_art group by all
@@ -83,8 +95,8 @@ figurer as (
         f.vand_m3 / nullif(b.bda_m2, 0) as vand_m3_pr_m2,
         case
             when c.mangler_faktor is false
-                and (f.el_daekning_pct is null or f.el_daekning_pct >= 95)
-                and (f.varme_daekning_pct is null or f.varme_daekning_pct >= 95)
+                and (f.el_daekning_pct is null or f.el_daekning_pct >= r.daekning_min_pct)
+                and (f.varme_daekning_pct is null or f.varme_daekning_pct >= r.daekning_min_pct)
                 then c.co2e_kg / nullif(b.bda_m2, 0)
         end as co2e_kg_pr_m2,
         v.vedligeholdelsestilstand,
@@ -111,16 +123,7 @@ figurer as (
     left join {{ ref('int_understoettelse_bygning') }} as us using (kommunekode, aar, bygning_id)
     left join {{ ref('sektorer') }} as s on s.kode = b.sektor
     left join {{ ref('int_graddage_aar') }} as g on g.aar = b.aar
-),
-
-regel as (
-    select
-        r.*,
-        coalesce(
-            (select vaerdi from {{ ref('parametre') }} where parameter = 'eftersyn_fraktil_min_kommuner'),
-            error('seed parametre mangler eftersyn_fraktil_min_kommuner')
-        ) as min_kommuner
-    from {{ ref('naermere_eftersyn_regel') }} as r
+    cross join regel as r
 ),
 
 bidrag as (
@@ -168,9 +171,13 @@ eftersyn as (
         r.min_kommuner as udgift_min_kommuner,
         f.samlet_udgift_pr_m2 is not null and b.n_kommuner < r.min_kommuner as udgift_ikke_testet,
         f.samlet_udgift_pr_m2 > fr.udgift_fraktil_kr as dyr,
-        f.vedligeholdelsestilstand >= r.tilstand_mindst as daarlig_stand,
+        f.vedligeholdelsestilstand >= r.tilstand_min as daarlig_stand,
         f.anvendelsesgrad_pct < r.anvendelsesgrad_under as lav_anvendelse,
-        f.udnyttelsesgrad_pct < r.udnyttelsesgrad_under as lav_udnyttelse
+        f.udnyttelsesgrad_pct < r.udnyttelsesgrad_under as lav_udnyttelse,
+        r.udgift_fraktil,
+        r.tilstand_min,
+        r.anvendelsesgrad_under,
+        r.udnyttelsesgrad_under
     from figurer as f
     cross join regel as r
     left join fraktil as fr using (aar, sektor)
@@ -181,18 +188,20 @@ final as (
     select
         * exclude (
             udgift_fraktil_kr, udgift_n_kommuner, udgift_min_kommuner, udgift_ikke_testet,
-            dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse
+            dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse,
+            udgift_fraktil, tilstand_min, anvendelsesgrad_under, udnyttelsesgrad_under
         ),
         coalesce(dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse), false) as naermere_eftersyn,
         case when dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse) then
-            'Samlet udgift ' || {{ da_num('samlet_udgift_pr_m2') }} || ' kr/m² er over sektorens 75 %-fraktil ('
+            'Samlet udgift ' || {{ da_num('samlet_udgift_pr_m2') }} || ' kr/m² er over sektorens '
+            || {{ da_num_kort('100 * udgift_fraktil') }} || ' %-fraktil ('
             || {{ da_num('udgift_fraktil_kr') }} || ' kr/m²)'
             || case when daarlig_stand then '; vedligeholdelsestilstand ' || {{ da_num('vedligeholdelsestilstand', 1) }}
-                || ' (3,5 eller dårligere)' else '' end
+                || ' (' || {{ da_num_kort('tilstand_min') }} || ' eller dårligere)' else '' end
             || case when lav_anvendelse then '; anvendelsesgrad ' || {{ da_num('anvendelsesgrad_pct', 0) }}
-                || ' % (under 40 %)' else '' end
+                || ' % (under ' || {{ da_num_kort('anvendelsesgrad_under') }} || ' %)' else '' end
             || case when lav_udnyttelse then '; udnyttelsesgrad ' || {{ da_num('udnyttelsesgrad_pct', 0) }}
-                || ' % (under 60 %)' else '' end
+                || ' % (under ' || {{ da_num_kort('udnyttelsesgrad_under') }} || ' %)' else '' end
             || '.'
         when udgift_ikke_testet then
             'Udgiftstesten er ikke foretaget: sektorens udgift pr. m² kendes kun fra '

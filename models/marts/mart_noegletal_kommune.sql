@@ -1,7 +1,8 @@
 -- One row per kommunekode × aar × sektor (each sektor and `alle`) × noegletal: the municipality's value,
 -- aggregated as the catalogue says, with its coverage (area of buildings with the input / all area of the
 -- municipality and sektor), the number of buildings with data, and whether it enters the benchmarks
--- (coverage ≥ 50 %). A building missing an input is left out of numerator and denominator.
+-- (coverage ≥ the parameter `benchmark_min_daekning_pct`, seed parametre). A building missing an input is
+-- left out of numerator and denominator.
 with
 
 lang as (
@@ -72,7 +73,10 @@ final as (
         k.enhed,
         100.0 * s.areal_med_data / nullif(a.areal_i_alt, 0) as daekning_pct,
         s.antal_bygninger_med_data,
-        coalesce(100.0 * s.areal_med_data / nullif(a.areal_i_alt, 0) >= 50, false) as indgaar_i_benchmark
+        coalesce(
+            100.0 * s.areal_med_data / nullif(a.areal_i_alt, 0) >= {{ parameter('benchmark_min_daekning_pct') }},
+            false
+        ) as indgaar_i_benchmark
     from samlet as s
     inner join areal as a using (kommunekode, aar, sektor)
     inner join katalog as k using (noegletal)

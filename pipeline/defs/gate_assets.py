@@ -5,6 +5,7 @@ import shutil
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES
 from pipeline.quality.gates import NATIONAL, DocsWriter, gate2, gate3, hold_back, record
@@ -57,8 +58,8 @@ def _summary(results) -> list[dict]:
             asset=GATE_KEY,
             blocking=True,
             description="Gate 3: afstemning pr. kommune og år, katalogets hårde grænser, ingen gruppestatistik "
-            "med n < 3. En kommunes fejl holder dens version tilbage og bygger igen uden den; en national fejl "
-            "stopper udgivelsen.",
+            f"med n < {min_kommuner(SUPPRESSION_MIN_KOMMUNER)}. En kommunes fejl holder dens version tilbage og "
+            "bygger igen uden den; en national fejl stopper udgivelsen.",
         ),
     ],
     pool=DUCKDB_WRITER_POOL,

@@ -3,7 +3,7 @@
 "use strict";
 
 const DATA = JSON.parse(document.getElementById("data").textContent);
-const NATIONAL = window.KKM2_NATIONAL || { katalog: [], kommuner_vaerdier: [], benchmark: [], sektorer: ["alle"] };
+const NATIONAL = window.KKM2_NATIONAL || { katalog: [], kommuner_vaerdier: [], benchmark: [], sektorer: ["alle"], parametre: {} };
 const NF = {};
 function fmt(x, dec) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
@@ -131,7 +131,9 @@ function nationalPage() {
     Plotly.react(div, traces, baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { title: { text: "År" }, type: "category" } }), PLOT_CONFIG);
     const note = document.getElementById("undertrykt");
     const hidden = years.filter((y) => !shown.includes(y));
-    note.textContent = hidden.length ? `Undertrykt (færre end 3 kommuner): ${hidden.join(", ")}.` : "";
+    // the threshold is the release's (seed parametre, in nationalt.js), never typed here
+    const nMin = fmt(NATIONAL.parametre.undertrykkelse_min_kommuner, 0);
+    note.textContent = hidden.length ? `Undertrykt (færre end ${nMin} kommuner): ${hidden.join(", ")}.` : "";
     const table = document.getElementById("fordeling-tabel");
     fillTable(table, [{ label: "År" }, { label: "Kommuner", num: true }, { label: "Nedre kvartil", num: true }, { label: "Median", num: true }, { label: "Øvre kvartil", num: true }],
       years.map((y) => {
@@ -187,11 +189,13 @@ function municipalityPage() {
       const v = el("p", { class: "value" }, `${fmt(r.vaerdi, f.decimaler)} ${f.enhed}`);
       li.appendChild(v);
       const dl = el("dl");
-      const add = (k, val) => { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", {}, val)); };
+      const add = (k, val, attrs) => { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", attrs || {}, val)); };
       add("Landsmedian", fmt(r.landsmedian, f.decimaler));
       add("Størrelsesgruppens median", r.gruppemedian === null ? "undertrykt" : fmt(r.gruppemedian, f.decimaler));
       add("Percentil", r.percentil === null ? "–" : fmt(r.percentil, 0));
-      add("Ændring fra sidste år", r.aendring_pct === null ? "–" : `${fmt(r.aendring_pct, 1)} %`);
+      // a change only where it is comparable (mart_kommune_sammenligning.sammenlignelig); else why not (report.py)
+      add("Ændring fra sidste år", r.sammenlignelig ? (r.aendring_pct === null ? "–" : `${fmt(r.aendring_pct, 1)} %`) : r.aendring_note,
+        { class: "aendring", "data-sammenlignelig": String(r.sammenlignelig) });
       add("Dækning", r.daekning_pct === null || r.daekning_pct === undefined ? "–" : `${fmt(r.daekning_pct, 0)} %`);
       li.appendChild(dl);
       if (f.er_foreloebig) li.appendChild(el("p", { class: "provisional" }, "Foreløbig model"));
