@@ -5,6 +5,7 @@ A submission is (municipality, year): every file under `landing/<kommunekode>/<a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,7 +20,16 @@ from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import Profile
 from pipeline.faults import fault_point
-from pipeline.folders import Years, is_hidden, link_text, list_entries, read_chunks, sha256_file, walk
+from pipeline.folders import (
+    Years,
+    is_hidden,
+    link_text,
+    list_entries,
+    open_below,
+    read_chunks,
+    sha256_file,  # noqa: F401 (pipeline.landing imports it from here)
+    walk,
+)
 from pipeline.limits import limits
 from pipeline.quality import gx_gate
 from pipeline.settings import Home, sandbox
@@ -148,9 +158,16 @@ def discover(
     return subs, problems
 
 
+class FileChanged(Exception):
+    """A landing file changed (or became a link) while it was being archived: load it on the next look."""
+
+
 class FileHashes:
     """sha256 of landing files, remembered by (path, size, mtime_ns) in the home folder, so a file that did not
-    change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it."""
+    change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it.
+
+    A file it has to read is read once: hashed while it is copied into the archive (read_and_archive), so
+    the archive holds its bytes by the sha256 it returns; a file over the size limit is hashed only."""
 
     def __init__(self, home: Home):
         self.home = home
@@ -161,16 +178,24 @@ class FileHashes:
             self.known = {}
         self.changed = False
 
-    def sha(self, path: Path) -> str:
-        st = os.stat(path, follow_symlinks=False)
+    def entry(self, path: Path) -> tuple[str, int]:
+        """(sha256, size) of a landing file. Raises FileChanged if it changes, vanishes or becomes a link
+        while it is looked at."""
+        try:
+            st = os.stat(path, follow_symlinks=False)
+        except OSError as e:
+            raise FileChanged(path.name) from e
         key, stamp = str(path), [st.st_size, st.st_mtime_ns]
         hit = self.known.get(key)
         if hit and hit[:2] == stamp:
-            return hit[2]
-        sha = sha256_file(path, self.home.landing)
+            return hit[2], st.st_size
+        sha = read_and_archive(self.home, path, st, keep=st.st_size <= limits().file_bytes)
         self.known[key] = [*stamp, sha]
         self.changed = True
-        return sha
+        return sha, st.st_size
+
+    def sha(self, path: Path) -> str:
+        return self.entry(path)[0]
 
     def save(self) -> None:
         if self.changed:
@@ -185,13 +210,69 @@ def archive_path(home: Home, path: Path, sha: str) -> Path:
     return home.archive / sha[:2] / (sha + path.suffix.lower())
 
 
-class FileChanged(Exception):
-    """A landing file changed (or became a link) while it was being archived: load it on the next look."""
+def _identity(st: os.stat_result) -> tuple:
+    return st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns
+
+
+def read_and_archive(home: Home, path: Path, seen: os.stat_result, keep: bool) -> str:
+    """The sha256 of a landing file in one read of it; with `keep`, its bytes are written to a temporary file
+    in the archive as they are hashed, and that file is renamed to archive/<sha[:2]>/<sha><suffix>, read-only
+    (dropped if the archive has those bytes already). The file is opened below landing/ without following
+    links (folders.open_below) and must be the file `seen` listed, unchanged from before the read to after
+    it (size, mtime, ctime, the bytes read, and its path still naming it, not a link); else FileChanged and
+    nothing is kept. Never a hard link to the landing file: an edit in place would change the archive."""
+    tmp = None
+    try:
+        with contextlib.ExitStack() as files:
+            f = files.enter_context(os.fdopen(open_below(home.landing, path), "rb"))
+            before = os.fstat(f.fileno())
+            if _identity(before) != _identity(seen):
+                raise FileChanged(path.name)
+            out = None
+            if keep:
+                home.archive.mkdir(parents=True, exist_ok=True)
+                out_fd, name = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=home.archive)
+                tmp = Path(name)
+                out = files.enter_context(os.fdopen(out_fd, "wb"))
+            h, n = hashlib.sha256(), 0
+            # never more than the size it had (+1 to see it grow): a growing file cannot fill the disk
+            while n <= before.st_size and (chunk := f.read(min(1 << 20, before.st_size + 1 - n))):
+                h.update(chunk)
+                n += len(chunk)
+                if out is not None:
+                    out.write(chunk)
+            after = os.fstat(f.fileno())
+        now = os.stat(path, follow_symlinks=False)
+        if (
+            n != before.st_size
+            or (after.st_size, after.st_mtime_ns, after.st_ctime_ns)
+            != (before.st_size, before.st_mtime_ns, before.st_ctime_ns)
+            or _identity(now) != _identity(before)
+        ):
+            raise FileChanged(path.name)
+        sha = h.hexdigest()
+        if tmp is not None:
+            dst = archive_path(home, path, sha)
+            if dst.exists():  # content-addressed: the archive has these bytes already
+                tmp.unlink()
+            else:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                tmp.chmod(0o444)
+                tmp.replace(dst)
+            tmp = None
+        return sha
+    except OSError as e:
+        raise FileChanged(path.name) from e
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def archive_file(home: Home, path: Path, sha: str) -> Path:
     """Keep the original bytes, immutable, by sha256: copied from the landing folder without following links,
-    and kept only when the copy has the sha256 the version was made from."""
+    and kept only when the copy has the sha256 the version was made from. Usually the archive has them
+    already (FileHashes archived them in the read that hashed them) and nothing is read; this reads the file
+    again only for a hash remembered without its archive copy."""
     dst = archive_path(home, path, sha)
     if not dst.exists():
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +289,8 @@ def archive_file(home: Home, path: Path, sha: str) -> Path:
         if h.hexdigest() != sha:
             tmp.unlink(missing_ok=True)
             raise FileChanged(path.name)
+        tmp.chmod(0o444)
         tmp.replace(dst)
-        dst.chmod(0o444)
     return dst
 
 
@@ -225,8 +306,7 @@ def submission_fingerprint(home: Home, sub: Submission, profiles: list[Profile],
     entries = []
     limit = limits().file_bytes
     for f in sub.files:
-        sha = hashes.sha(f.path)
-        size = os.stat(f.path, follow_symlinks=False).st_size
+        sha, size = hashes.entry(f.path)  # archives a file it reads (FileHashes)
         entries.append(
             {
                 "fil": f.relpath,
@@ -268,17 +348,22 @@ def unchanged_municipalities(con, home: Home, subs, profiles: list[Profile]) -> 
             "SELECT kommunekode, aar, arg_max(fingeraftryk, version) FROM audit.submissions GROUP BY ALL"
         ).fetchall()
     }
-    hashes = FileHashes(home)
+    hashes = FileHashes(home)  # a file it reads is archived in that read, so ingestion need not read it again
     same: dict[str, bool] = {}
-    for (k, aar), sub in sorted(subs.items()):
-        if same.get(k, True):
-            known = latest.get((k, aar))
-            same[k] = (
-                known is not None
-                and not sub.problems
-                and (submission_fingerprint(home, sub, profiles, hashes)[0] == known)
-            )
-    hashes.save()
+    try:
+        for (k, aar), sub in sorted(subs.items()):
+            if same.get(k, True):
+                known = latest.get((k, aar))
+                try:
+                    same[k] = (
+                        known is not None
+                        and not sub.problems
+                        and (submission_fingerprint(home, sub, profiles, hashes)[0] == known)
+                    )
+                except FileChanged:  # changing as we look: ingestion decides (it waits for the file)
+                    same[k] = False
+    finally:
+        hashes.save()
     return {k for k, ok in same.items() if ok}
 
 
@@ -307,11 +392,12 @@ def ingest_submission(
     profiles = profiles or []
     hashes = FileHashes(home)
     with stage("archive"):
-        fp, entries, applied = submission_fingerprint(home, sub, profiles, hashes)
+        # each new file is read once: hashed as it is copied into the archive (FileHashes.entry)
         try:
+            fp, entries, applied = submission_fingerprint(home, sub, profiles, hashes)
             for f, e in zip(sub.files, entries, strict=True):
                 if e["arkiv"]:
-                    archive_file(home, f.path, e["sha256"])
+                    archive_file(home, f.path, e["sha256"])  # reads only a hash remembered without its copy
         except FileChanged as changed:
             return IngestResult(
                 sub.kommunekode,
@@ -320,7 +406,8 @@ def ingest_submission(
                 "venter",
                 besked=f"Filen {changed} ændrede sig under indlæsningen; den indlæses ved næste kig.",
             )
-        hashes.save()
+        finally:
+            hashes.save()
     last = con.execute(
         "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
         "ORDER BY version DESC LIMIT 1",
