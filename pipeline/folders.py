@@ -16,7 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.settings import TIME_ZONE, Home
-from pipeline.validator import SubmissionFile
+from pipeline.validation import SubmissionFile
 
 # Kloge Kommunale Kvadratmeter began in 2017; municipalities may deliver a few earlier years for their trends.
 FIRST_YEAR = 2010

@@ -272,7 +272,7 @@ WORKER = r"""
 import json, resource, sys, tempfile, traceback
 from pathlib import Path
 from pipeline.settings import sandbox
-from pipeline.validator import SubmissionFile, validate_files
+from pipeline.validation import SubmissionFile, validate_files
 for line in sys.stdin:
     path = Path(line.strip())
     out = {"fil": str(path)}

@@ -35,7 +35,7 @@ from pipeline.quality import gx_gate
 from pipeline.settings import Home, sandbox
 from pipeline.text import canonical_kommunekode, da_number
 from pipeline.timing import stage
-from pipeline.validator import FINDING_COLUMNS, SubmissionFile, ValidationResult, validate_files
+from pipeline.validation import FINDING_COLUMNS, SubmissionFile, ValidationResult, validate_files
 from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
 
 

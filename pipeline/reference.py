@@ -120,7 +120,7 @@ def _num(v: str | None) -> float | None:
 def _rows(con, path: Path, tmp: Path) -> tuple[list[str], list[tuple]]:
     res = read_csv(con, path, tmp)
     data = con.execute(f"SELECT * FROM {res.table} ORDER BY _row").fetchall()
-    con.execute(f"DROP TABLE {res.table}")
+    res.release(con)
     return [header_key(h) for h in res.headers], data  # each row: (_row, c0, c1, ...)
 
 

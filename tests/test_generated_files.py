@@ -39,7 +39,7 @@ def test_the_published_model_is_generated_from_the_contract():
 
 def test_the_published_samples_validate_without_findings(mem, tmp_path):
     from pipeline.contract.published import DOCS_DIR
-    from pipeline.validator import SubmissionFile, validate_files
+    from pipeline.validation import SubmissionFile, validate_files
 
     files = [SubmissionFile(p, p.name) for p in sorted((DOCS_DIR / "eksempler").glob("*.csv"))]
     result = validate_files(mem, files, "0101", 2024, tmp_path)

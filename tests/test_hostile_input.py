@@ -20,7 +20,7 @@ from test_validator import BYGNINGER, accepted, errors, validate
 from pipeline.folders import Years, sha256_file
 from pipeline.ingest import discover
 from pipeline.settings import Home, connect, sandbox, seal
-from pipeline.validator import SubmissionFile, validate_files
+from pipeline.validation import SubmissionFile, validate_files
 
 SECRET = "kkm2-hemmelighed-7f3a"  # the content of a file no submission may read
 HEAD = ["bygning_id", "navn", "anvendelseskode", "bruttodriftsareal_m2", "ejerforhold"]

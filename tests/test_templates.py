@@ -10,7 +10,7 @@ from pipeline.cli import main
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.samples import sample_row
 from pipeline.templates import HELP_SHEET, write_templates
-from pipeline.validator import SubmissionFile, validate_files
+from pipeline.validation import SubmissionFile, validate_files
 
 
 def fill(path, datasets):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.validator import SubmissionFile, validate_files
+from pipeline.validation import SubmissionFile, validate_files
 
 CPH = ZoneInfo("Europe/Copenhagen")
 FORBRUG_HEAD = "maaler_id;bygning_id;forsyningsart;periode_fra;periode_til;maengde;enhed\n"

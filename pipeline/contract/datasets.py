@@ -1,5 +1,5 @@
 """The ten datasets of submission contract v1 (INFORMATION_MODEL.md): columns, types, code lists and
-the rules a column can state. Rules that cross rows or files live in pipeline/validator.py."""
+the rules a column can state. Rules that cross rows or files live in pipeline/validation/rules/."""
 
 from __future__ import annotations
 

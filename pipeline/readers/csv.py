@@ -35,6 +35,17 @@ class ReadResult:
     warnings: list[str] = field(default_factory=list)  # file-level warnings for the contributor
     danish_text_numbers: bool = False  # text numbers follow Danish habits (`;` CSV, spreadsheet text cells)
     typed_numbers: bool = False  # typed cells' numbers carry pipeline.readers.child.TYPED_NUMBER (XLSX, JSON)
+    loaded: str | None = (
+        None  # when `table` is a view: the table it reads (DuckDB's read, without row numbers)
+    )
+
+    def release(self, con) -> None:
+        """Drop what the reader made."""
+        if self.loaded:
+            con.execute(f"DROP VIEW IF EXISTS {self.table}")
+            con.execute(f"DROP TABLE IF EXISTS {self.loaded}")
+        else:
+            con.execute(f"DROP TABLE IF EXISTS {self.table}")
 
 
 @dataclass(frozen=True)
@@ -314,7 +325,9 @@ def _read_utf8(con, source: Path, encoding: str, empty_lines: bool, lim) -> Read
         except csv.Error as e:
             raise ReadError(f"Filen kan ikke læses som CSV: {str(e)[:200]}.") from e
         except UnicodeDecodeError as e:  # scan() found the file UTF-8; a defect if this ever happens
-            raise ReadError(f"Filen kan ikke læses som {encoding} (ugyldig byte ved position {e.start}).") from e
+            raise ReadError(
+                f"Filen kan ikke læses som {encoding} (ugyldig byte ved position {e.start})."
+            ) from e
         res.danish_text_numbers = delimiter == ";"
         return res
     # A trailing separator gives an empty last header: keep it as a column nobody maps to.
@@ -335,21 +348,21 @@ def _read_utf8(con, source: Path, encoding: str, empty_lines: bool, lim) -> Read
             # DuckDB's parallel scanner refuses quoted newlines with null padding: read serially.
             con.execute(f"DROP TABLE IF EXISTS {table}_load")
             con.execute(sql.format(parallel="false"), [str(source), delimiter])
-        # rowid follows insertion order, which follows the file: the header is row 1.
-        con.execute(f"CREATE TEMP TABLE {table} AS SELECT rowid + 2 AS _row, * FROM {table}_load")
-        con.execute(f"DROP TABLE {table}_load")
     except Exception as e:  # DuckDB's message, translated to a file-level finding
         con.execute(f"DROP TABLE IF EXISTS {table}_load")
         raise ReadError(duckdb_csv_error(str(e), lim)) from e
-    # Blank lines are not rows.
+    # Blank lines are not rows. A row keeps its rowid when others are deleted, and rowid follows insertion
+    # order, which follows the file: the header is row 1. The table is a view (no copy of the rows).
     cond = " AND ".join(f"(c{i} IS NULL OR trim(c{i}) = '')" for i in range(len(names)))
-    con.execute(f"DELETE FROM {table} WHERE {cond}")
+    con.execute(f"DELETE FROM {table}_load WHERE {cond}")
+    con.execute(f"CREATE TEMP VIEW {table} AS SELECT rowid + 2 AS _row, * FROM {table}_load")
     return ReadResult(
         table=table,
         headers=headers,
         encoding=encoding,
         delimiter=delimiter,
         danish_text_numbers=delimiter == ";",
+        loaded=f"{table}_load",
     )
 
 
