@@ -72,6 +72,9 @@ def _rule(c: Column) -> str:
 
 
 def render_markdown() -> str:
+    from pipeline.validation.rules import catalogue  # the rules read the contract: imported when rendering
+    from pipeline.validation.rules.files import FILE_CHECKS
+
     lines = [
         f"# Informationsmodel for kkm2 — kontrakt v{CONTRACT_VERSION}",
         "",
@@ -110,11 +113,30 @@ def render_markdown() -> str:
             f"Eksempel: [`eksempler/{ds.name}.csv`](eksempler/{ds.name}.csv), "
             f"skema: [`skema/{ds.name}.schema.json`](skema/{ds.name}.schema.json).",
             "",
+            f"Regler i gate 1 for `{ds.name}` (kode, alvorlighed, kolonne, besked; … er værdien fra rækken):",
+            "",
+            "| kode | alvorlighed | kolonne | besked |",
+            "|---|---|---|---|",
+            *(f"| `{code}` | {sev} | {col} | {_cell(text)} |" for code, sev, col, text in catalogue(ds.name)),
+            "",
         ]
     lines += [
-        f"Tal skrives med decimalkomma eller -punktum; tusindtalsadskiller punktum (fx {_num(1234.5)})."
+        "## Regler for filerne",
+        "",
+        "Før rækkerne: hvad der læses, og hvordan overskrifterne passer til kontrakten.",
+        "",
+        "| kode | alvorlighed | besked |",
+        "|---|---|---|",
+        *(f"| `{c.code}` | {c.severity} | {_cell(c.doc or c.message)} |" for c in FILE_CHECKS),
+        "",
+        f"Tal skrives med decimalkomma eller -punktum; tusindtalsadskiller punktum (fx {_num(1234.5)}).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A text in a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def generated_files() -> dict:

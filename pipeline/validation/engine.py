@@ -31,7 +31,6 @@ from pipeline.timing import stage
 from pipeline.validation.core import (
     ERROR,
     FINDINGS_DDL,
-    WARNING,
     DatasetCounts,
     SubmissionFile,
     ValidationResult,
@@ -42,6 +41,7 @@ from pipeline.validation.core import (
 )
 from pipeline.validation.parsing import TYPED, decimal_conventions, trimmed, typed_select, untyped
 from pipeline.validation.rules import DatasetRules, FileRule, KeyRule, Rule, fill, rules_for
+from pipeline.validation.rules import files as F
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
@@ -83,6 +83,23 @@ class Validator:
             [dataset, fil, ark, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal],
         )
 
+    def check(
+        self, dataset, fil, check: F.FileCheck, kolonne_=None, vaerdi_=None, antal_=1, ark_=None, **fields
+    ) -> None:
+        """A finding of one of the file rules (pipeline.validation.rules.files)."""
+        self.file_finding(
+            dataset,
+            fil,
+            check.text(**fields),
+            check.code,
+            check.severity,
+            kolonne_,
+            vaerdi_,
+            None,
+            antal_,
+            ark_,
+        )
+
     # ---- the whole submission -------------------------------------------------------------------
     def validate(self, files: list[SubmissionFile]) -> ValidationResult:
         """Read every file into the sandbox connection, seal it (no file, no Python object can be reached from
@@ -102,12 +119,7 @@ class Validator:
             dataset = DATASETS[name]
             accepted[name] = self._validate_dataset(dataset, by_dataset[name])
         if not by_dataset["bygninger"]:
-            self.file_finding(
-                "bygninger",
-                None,
-                "Datasættet bygninger mangler; det er påkrævet i hver indberetning.",
-                "mangler_bygninger",
-            )
+            self.check("bygninger", None, F.MANGLER_BYGNINGER)
         self._count_warnings()
         return ValidationResult(self.kommunekode, self.aar, self.counts, accepted)
 
@@ -132,20 +144,14 @@ class Validator:
             )
             f = SubmissionFile(f.path, f.relpath, f.sheet, profile)
             if suffix not in SUPPORTED_SUFFIXES:
-                self.file_finding(
-                    f.dataset,
-                    f.relpath,
-                    f"Filformatet '{f.path.suffix or '(intet)'}' understøttes ikke; brug CSV, XLSX, JSON eller "
-                    "Parquet.",
-                    "ukendt_format",
-                )
+                self.check(f.dataset, f.relpath, F.UKENDT_FORMAT, suffix=f.path.suffix or "(intet)")
                 continue
             if suffix in XLSX_SUFFIXES and f.sheet is None:
                 wb = self._workbook(f.path)
                 if isinstance(wb, ReadError):
                     if f.dataset is not None:  # its rows are unknown: the whole file is rejected
                         self.counts[f.dataset].files.append(f.label)
-                    self.file_finding(f.dataset, f.relpath, str(wb), "ulaeselig_fil")
+                    self.check(f.dataset, f.relpath, F.ULAESELIG_FIL, grund=str(wb))
                     continue
                 sheets = wb.sheet_names
                 if f.dataset is not None:  # bygninger.xlsx: its sheet named so, else the first sheet
@@ -160,24 +166,11 @@ class Validator:
                         out.append(SubmissionFile(f.path, f.relpath, s))
                         found = True
                     else:
-                        self.file_finding(
-                            None,
-                            f.relpath,
-                            f"Arket '{s}' passer ikke til noget datasæt og er ikke indlæst.",
-                            "ukendt_ark",
-                            WARNING,
-                            ark=s,
-                        )
+                        self.check(None, f.relpath, F.UKENDT_ARK, ark_=s, ark=s)
                 if found:
                     continue
             if f.dataset is None:
-                self.file_finding(
-                    None,
-                    f.relpath,
-                    "Filnavnet passer ikke til noget datasæt i informationsmodellen; filen er ikke indlæst. "
-                    f"Navngiv filen efter datasættet, fx {', '.join(DATASETS)}.",
-                    "ukendt_fil",
-                )
+                self.check(None, f.relpath, F.UKENDT_FIL, datasaet=", ".join(DATASETS))
                 continue
             out.append(f)
         return out
@@ -284,16 +277,16 @@ class Validator:
         name = dataset.name
         res = self.reads[(f.relpath, f.sheet)]
         if isinstance(res, ReadError):
-            self.file_finding(name, f.label, str(res), "ulaeselig_fil", ark=f.sheet)
+            self.check(name, f.label, F.ULAESELIG_FIL, ark_=f.sheet, grund=str(res))
             return None
         for w in res.warnings:
-            self.file_finding(name, f.label, w, "tegnsaet", WARNING, ark=f.sheet)
+            self.check(name, f.label, F.TEGNSAET, ark_=f.sheet, grund=w)
         n_rows = self.con.execute(f"SELECT count(*) FROM {res.table}").fetchall()[0][0]
         self.counts[name].received += n_rows
 
-        def reject_file(besked, regel, kolonne=None, vaerdi=None):
-            self.file_finding(
-                name, f.label, besked, regel, kolonne=kolonne, vaerdi=vaerdi, antal=n_rows, ark=f.sheet
+        def reject_file(check: F.FileCheck, kolonne=None, vaerdi=None, **fields):
+            self.check(
+                name, f.label, check, kolonne_=kolonne, vaerdi_=vaerdi, antal_=n_rows, ark_=f.sheet, **fields
             )
             self.counts[name].rejected += n_rows
             return None
@@ -312,11 +305,7 @@ class Validator:
                 col = None  # the profile sets this column; the export's own column is not used
             if col is not None:
                 if col.name in mapping:
-                    return reject_file(
-                        f"Kolonnen '{col.name}' optræder to gange i overskriften.",
-                        "dobbelt_kolonne",
-                        kolonne=h,
-                    )
+                    return reject_file(F.DOBBELT_KOLONNE, kolonne=h, navn=col.name)
                 mapping[col.name] = f"c{i}"
             elif key == "kommunekode":
                 kommune_col = f"c{i}"
@@ -325,14 +314,8 @@ class Validator:
             elif profile and key in profile.ignore_columns:
                 continue
             else:
-                self.file_finding(
-                    name,
-                    f.label,
-                    f"Kolonnen '{h}' kendes ikke i datasættet {name} og ignoreres.",
-                    "ukendt_kolonne",
-                    WARNING,
-                    kolonne=h,
-                    ark=f.sheet,
+                self.check(
+                    name, f.label, F.UKENDT_KOLONNE, kolonne_=h, ark_=f.sheet, kolonne=h, datasaet=name
                 )
         constants = profile.constants if profile else {}
         missing = [
@@ -342,13 +325,10 @@ class Validator:
         ]
         if missing:
             return reject_file(
-                "Påkrævet kolonne mangler: "
-                + ", ".join(missing)
-                + ". Overskriften i række 1 har: "
-                + ", ".join(h for h in res.headers if h)
-                + ".",
-                "kolonne_mangler",
+                F.KOLONNE_MANGLER,
                 kolonne=missing[0],
+                mangler=", ".join(missing),
+                overskrift=", ".join(h for h in res.headers if h),
             )
         if kommune_col:
             bad = self.con.execute(
@@ -358,23 +338,10 @@ class Validator:
             if wrong:
                 r, v = wrong[0]
                 return reject_file(
-                    f"Kolonnen kommunekode har værdien '{v}' (række {r}), men filen ligger i "
-                    f"kommune {self.kommunekode}s mappe. En kommune kan ikke indberette for en anden; "
-                    "hele filen er afvist.",
-                    "forkert_kommune",
-                    kolonne="kommunekode",
-                    vaerdi=v,
+                    F.FORKERT_KOMMUNE, kolonne="kommunekode", vaerdi=v, raekke=r, kommune=self.kommunekode
                 )
         if profile:
-            self.file_finding(
-                name,
-                f.label,
-                f"Filen er læst med importprofilen '{profile.name}'.",
-                "profil",
-                "info",
-                antal=0,
-                ark=f.sheet,
-            )
+            self.check(name, f.label, F.PROFIL, antal_=0, ark_=f.sheet, profil=profile.name)
         skip = "NULL"
         if profile and skip_col:
             vals = str_list(profile.skip_values)
@@ -449,8 +416,10 @@ class Validator:
         counts.rejected += rejected
         counts.skipped = skipped
         if counts.skipped:
+            skipped_text = q(F.SPRUNGET_OVER.message.format(grund="{}", antal="{}"))
             con.execute(f"""INSERT INTO _findings SELECT {q(name)}, _fil, NULL, min(_row), NULL, NULL,
-                            'sprunget_over', any_value(_skip) || ' (' || count(*) || ' rækker).', 'info',
+                            {q(F.SPRUNGET_OVER.code)}, format({skipped_text}, any_value(_skip), count(*)),
+                            {q(F.SPRUNGET_OVER.severity)},
                             count(*) FROM {t} WHERE _skip IS NOT NULL GROUP BY _fil""")
         return f"acc_{name}"
 

@@ -278,3 +278,24 @@ def rules_for(name: str) -> DatasetRules:
     return DatasetRules(
         row=tuple(row) + own.row, cross=tuple(cross) + own.cross, derive=own.derive, resolved=own.resolved
     )
+
+
+# ---- the documentation ------------------------------------------------------------------------------
+DOC_PLACEHOLDERS = {
+    "aar": "<år>",
+    "aar_fem": "<år − 5>",
+    "aar_start": "<1. januar>",
+    "aar_slut": "<1. januar året efter>",
+}
+
+
+def doc_text(message: str) -> str:
+    """A rule's text as people read it: `…` where a value goes, `<år>` for the year."""
+    text = re.sub(r"(?<!\{)\{\}(?!\})", "…", message).replace("{{", "{").replace("}}", "}")
+    return PLACEHOLDER.sub(lambda m: DOC_PLACEHOLDERS.get(m.group(1), m.group(0)), text)
+
+
+def catalogue(name: str) -> list[tuple[str, str, str, str]]:
+    """(code, severity, column, text) of every rule a dataset's rows meet, in the order they run."""
+    rules = rules_for(name)
+    return [(r.code, r.severity, r.column or "", doc_text(r.message)) for r in (*rules.row, *rules.cross)]
