@@ -352,7 +352,9 @@ def validate_all(files: list[Path], timeout: float = 900) -> dict:
                     stats["optaelling"].append({"fil": str(f), "datasaet": ds, **c})
             if out.get("tomme_beskeder"):
                 stats["tomme_beskeder"] += len(out["tomme_beskeder"])
-                stats.setdefault("tomme_beskeder_filer", []).append(f"{f} ({', '.join(out['tomme_beskeder'])})")
+                stats.setdefault("tomme_beskeder_filer", []).append(
+                    f"{f} ({', '.join(out['tomme_beskeder'])})"
+                )
         proc.stdin.close()
         proc.wait(timeout=60)
         sampler.stop.set()
