@@ -33,8 +33,13 @@ def cmd_run(args) -> int:
     )
     for k, y, v, status, ds, rec, acc, rej, skip, warn in report.submissions:
         print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:22} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
+    if report.build_skipped:
+        print(
+            "\nIntet nyt siden sidste udgivelse (indberetninger, referencedata, kode og parametre er uændrede): "
+            "ingen dbt build, ingen ny udgivelse."
+        )
     if report.release:
-        print(f"\nUdgivelse: {report.release}")
+        print(f"\n{'Aktuel udgivelse (uændret)' if report.build_skipped else 'Udgivelse'}: {report.release}")
         print(f"  Parquet:   {report.release / 'exports'}")
         print(f"  DuckDB:    {report.release / 'warehouse.duckdb'}")
         print(f"  Aktuel:    {home.current} -> {report.release.name}")
@@ -74,7 +79,7 @@ def cmd_validate(args) -> int:
     """Validate files or a submission folder without a warehouse (same validator as gate 1)."""
     from pipeline.folders import Years, walk
     from pipeline.settings import sandbox
-    from pipeline.validation import SubmissionFile, findings_as_json, validate_files
+    from pipeline.validator import SubmissionFile, findings_as_json, validate_files
 
     paths = [Path(p) for p in args.paths]
     files: list[SubmissionFile] = []

@@ -55,6 +55,8 @@ def test_gx_check_is_blocking_and_dbt_tests_are_checks():
     raw_assets = defs.resolve_assets_def(dg.AssetKey(["raw", "bygninger"]))
     spec = next(s for s in raw_assets.check_specs if s.name == "gx_accepterede_raekker")
     assert spec.blocking
+    # one result per municipality: the check is partitioned like its asset
+    assert spec.partitions_def == raw_assets.partitions_def
     # source tests (not_null on raw columns) and model tests become asset checks
     assert any(a == "raw/forbrug" and n.startswith("source_not_null") for a, n in names)
     assert any(a == "marts/mart_noegletal_bygning" and "unique_key" in n for a, n in names)
@@ -64,3 +66,11 @@ def test_every_writer_is_in_the_one_duckdb_pool():
     for key in ("raw/bygninger", "marts/mart_noegletal_bygning", "release/current"):
         assets_def = defs.resolve_assets_def(dg.AssetKey(key.split("/")))
         assert {op.pool for op in assets_def.node_def.iterate_op_defs()} == {"duckdb_writer"}
+
+
+def test_ingestion_of_many_municipalities_is_one_run():
+    """A backfill of a range of municipalities runs once (BackfillPolicy.single_run()), and the raw assets are
+    materialised per municipality by the asset's own events, not for the run's whole range."""
+    raw_assets = defs.resolve_assets_def(dg.AssetKey(["raw", "bygninger"]))
+    assert raw_assets.backfill_policy == dg.BackfillPolicy.single_run()
+    assert raw_assets.can_subset  # so that no output (for the whole range) is required

@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 
 from pipeline.definitions import defs
+from pipeline.defs.ingest_assets import KOMMUNER_TAG, RANGE_END_TAG, RANGE_START_TAG
 from pipeline.defs.resources import Kkm2Home
 from pipeline.settings import Home
 
@@ -52,7 +53,11 @@ def tick(tmp_path):
 
 
 def keys(result) -> list[str]:
-    return [r.partition_key for r in result.run_requests or []]
+    """The municipalities the tick's run requests ingest (one run for several: KOMMUNER_TAG names them)."""
+    out = []
+    for r in result.run_requests or []:
+        out += [r.partition_key] if r.partition_key else r.tags[KOMMUNER_TAG].split(",")
+    return out
 
 
 def test_new_submission_is_requested_once_settled_and_not_again(tick):
@@ -63,6 +68,23 @@ def test_new_submission_is_requested_once_settled_and_not_again(tick):
     assert keys(r) == ["0101"]
     assert r.run_requests[0].run_key == "0101-1"
     assert keys(t()) == []  # unchanged: nothing
+
+
+def test_several_ready_municipalities_are_one_run_over_their_range(tick):
+    home, t = tick
+    for k in ("0147", "0101", "0851"):
+        write(home, f"{k}/2024/bygninger.csv", BYGNINGER)
+    r = t()
+    [req] = r.run_requests
+    assert req.partition_key is None
+    assert req.tags[KOMMUNER_TAG] == "0101,0147,0851"  # in the partitions' order
+    assert (req.tags[RANGE_START_TAG], req.tags[RANGE_END_TAG]) == ("0101", "0851")
+    assert [key.split("-")[0] for key in req.run_key.split("+")] == ["0101", "0147", "0851"]
+    assert keys(t()) == []
+    write(home, "0147/2024/bygninger.csv", BYGNINGER.replace("1000", "1200"))  # one again: its own run
+    r = t()
+    assert [q.partition_key for q in r.run_requests] == ["0147"]
+    assert r.run_requests[0].run_key.startswith("0147-") and "+" not in r.run_requests[0].run_key
 
 
 def test_half_written_file_waits_until_it_settles_or_a_marker_says_ready(tick):

@@ -1,5 +1,15 @@
-"""Ingestion assets: one municipality's submissions from the landing folder into `raw`, through gate 1
-(the contract validator, then GX on the accepted rows as a blocking asset check)."""
+"""Ingestion assets: municipalities' submissions from the landing folder into `raw`, through gate 1 (the
+contract validator, then GX on the accepted rows as a blocking asset check).
+
+Partitioned by municipality. One run may ingest many municipalities: a run over a partition range (a
+single-run backfill, BackfillPolicy.single_run()) ingests every municipality in it; `kkm2 run` starts one
+range run over all changed municipalities and names them in the tag KOMMUNER_TAG, so the others inside the
+range are left alone (Dagster 1.13 runs only contiguous ranges, not a subset). Each ingested municipality
+gets its own materialisation of every raw asset and its own GX check result, for its partition; one
+municipality's failure never stops another's."""
+
+import contextlib
+import warnings
 
 import dagster as dg
 
@@ -12,12 +22,36 @@ from pipeline.status import write_snapshot
 
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in DATASETS}
 GX_CHECK = "gx_accepterede_raekker"
+# The municipalities a run ingests, in order, comma-separated (`kkm2 run`); without it, every partition of the
+# run. Partitions of the run's range that it does not name are left as they were.
+KOMMUNER_TAG = "kkm2/kommuner"
+# Dagster's tags for a run over a range of partitions (dagster._core.storage.tags)
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
-def submissions_for(landing, kommunekode: str):
-    """The submissions of one municipality (all years), in year order."""
-    subs, _ = discover(landing)
-    return [s for (k, _), s in sorted(subs.items()) if k == kommunekode]
+def run_targets(partition_keys, tag: str | None) -> list[str]:
+    """The municipalities a run ingests: those of KOMMUNER_TAG (in its order) that the run's partitions hold,
+    else all of its partitions."""
+    if tag is None:
+        return list(partition_keys)
+    keys = set(partition_keys)
+    return [k for k in dict.fromkeys(tag.split(",")) if k in keys]
+
+
+with warnings.catch_warnings():  # a partitioned check (one result per municipality) is a preview in 1.13
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    GX_CHECK_SPECS = [
+        dg.AssetCheckSpec(
+            GX_CHECK,
+            asset=key,
+            blocking=True,
+            partitions_def=kommune_partitions,
+            description="GX genkontrollerer de accepterede rækker med suiten genereret fra "
+            "kontrakten; et fund holder indberetningsversionen tilbage.",
+        )
+        for key in RAW_KEYS.values()
+    ]
 
 
 @dg.multi_asset(
@@ -30,44 +64,78 @@ def submissions_for(landing, kommunekode: str):
         )
         for name, key in RAW_KEYS.items()
     ],
-    check_specs=[
-        dg.AssetCheckSpec(
-            GX_CHECK,
-            asset=key,
-            blocking=True,
-            description="GX genkontrollerer de accepterede rækker med suiten genereret fra "
-            "kontrakten; et fund holder indberetningsversionen tilbage.",
-        )
-        for key in RAW_KEYS.values()
-    ],
+    check_specs=GX_CHECK_SPECS,
     partitions_def=kommune_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,
-    can_subset=False,
+    # Only so that no output is required: each municipality's materialisations and check results are the
+    # events below, for its own partition, not outputs for the run's whole range. A submission is loaded into
+    # all raw tables together, so every run ingests (and records) all of them.
+    can_subset=True,
 )
 def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
-    """Archive, version, validate and load every submission of the partition's municipality."""
-    k = context.partition_key
-    results = []
-    profiles, problems = load_profiles(kkm2.home.reference / "profiler")
+    """Archive, version, validate and load every submission of the run's municipalities."""
+    home = kkm2.home
+    targets = run_targets(context.partition_keys, context.run.tags.get(KOMMUNER_TAG))
+    profiles, problems = load_profiles(home.reference / "profiler")
     for p in problems:
         context.log.warning(p)
+    subs, _ = discover(home.landing)
+    failed: list[str] = []
     with kkm2.warehouse() as con:
-        for sub in submissions_for(kkm2.home.landing, k):
+        for k in targets:
             try:
-                r = ingest_submission(con, kkm2.home, sub, profiles)
-            except Exception as e:  # one submission's failure holds back that submission only
-                context.log.error(f"{k}/{sub.aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
-                r = ingest_failed(con, kkm2.home, sub, e, profiles)
-            context.log.info(f"{k}/{sub.aar}: version {r.version} {r.status}")
-            if r.besked:
-                context.log.warning(f"{k}/{sub.aar}: {r.besked}")
-            results.append(r)
-        write_snapshot(con, kkm2.home)
+                results = _ingest_municipality(context, con, home, k, subs, profiles)
+            except Exception as e:  # outside a submission's own handling: only this municipality fails
+                context.log.error(f"{k}: indlæsningen stoppede: {type(e).__name__}: {e}")
+                _rollback(con)
+                failed.append(k)
+                continue
+            yield from _municipality_events(context, k, results)
+        write_snapshot(con, home)
+    if failed:
+        # The run fails. The partitions of its range it did not ingest are unchanged: they are recorded so,
+        # or Dagster would show them as failed too (planned in a failed run, never materialised).
+        for k in context.partition_keys:
+            if k not in targets:
+                for key in RAW_KEYS.values():
+                    yield dg.AssetMaterialization(
+                        asset_key=key, partition=k, metadata={"uaendret": True, "indberetninger": []}
+                    )
+        raise dg.Failure(description=f"Indlæsningen fejlede for {', '.join(failed)}; se loggen.")
+
+
+def _ingest_municipality(context, con, home, k: str, subs: dict, profiles) -> list:
+    results = []
+    for (kode, aar), sub in sorted(subs.items()):
+        if kode != k:
+            continue
+        try:
+            r = ingest_submission(con, home, sub, profiles)
+        except Exception as e:  # one submission's failure holds back that submission only
+            context.log.error(f"{k}/{aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
+            _rollback(con)
+            r = ingest_failed(con, home, sub, e, profiles)
+        context.log.info(f"{k}/{aar}: version {r.version} {r.status}")
+        if r.besked:
+            context.log.warning(f"{k}/{aar}: {r.besked}")
+        results.append(r)
+    return results
+
+
+def _rollback(con) -> None:
+    with contextlib.suppress(Exception):  # no transaction was open
+        con.execute("ROLLBACK")
+
+
+def _municipality_events(context, k: str, results: list):
+    """One municipality's materialisation of each raw asset and its GX check result, for its partition."""
     guarded = [f"{k}/{r.aar}: {r.besked}" for r in results if r.status == "vagt"]
+    loaded = [r for r in results if r.counts]
     for name, key in RAW_KEYS.items():
-        loaded = [r for r in results if r.counts]
-        yield dg.MaterializeResult(
+        yield dg.AssetMaterialization(
             asset_key=key,
+            partition=k,
             metadata={
                 "indberetninger": dg.MetadataValue.json(
                     [
@@ -84,13 +152,34 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
             for r in loaded
             if not r.gx.get(name, {}).get("success", True)
         ]
-        yield dg.AssetCheckResult(
+        yield dg.AssetCheckEvaluation(
             asset_key=key,
             check_name=GX_CHECK,
             passed=not failures,
             severity=dg.AssetCheckSeverity.ERROR,
+            blocking=True,
+            partition=k,
+            target_materialization_data=_latest_materialization(context, key, k),
             metadata={"fund": dg.MetadataValue.json(failures)},
             description=None
             if not failures
             else "GX fandt fejl i rækker, som validatoren accepterede: versionen er holdt tilbage.",
         )
+
+
+def _latest_materialization(context, key: dg.AssetKey, k: str):
+    """The materialisation a check result belongs to (the one just recorded), so the UI links the two."""
+    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+        AssetCheckEvaluationTargetMaterializationData,
+    )
+
+    records = context.instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=key, asset_partitions=[k]), limit=1
+    ).records
+    if not records:
+        return None
+    return AssetCheckEvaluationTargetMaterializationData(
+        run_id=records[0].event_log_entry.run_id,
+        storage_id=records[0].storage_id,
+        timestamp=records[0].timestamp,
+    )

@@ -1,4 +1,5 @@
-"""The two jobs: ingestion per municipality, and the build (reference data, dbt, gates, release)."""
+"""The two jobs: ingestion (partitioned by municipality; one run may take many), and the build (reference
+data, dbt, gates, release)."""
 
 import dagster as dg
 
@@ -16,7 +17,8 @@ ingest_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(raw_submissions).without_checks()
     | dg.AssetSelection.checks(*raw_submissions.check_keys),
     partitions_def=kommune_partitions,
-    description="Én kommunes indberetninger fra landing/ til raw (gate 1).",
+    description="Kommunernes indberetninger fra landing/ til raw (gate 1): én kørsel for en kommune eller for "
+    "flere (et interval af partitioner; tagget kkm2/kommuner siger hvilke).",
 )
 build_job = dg.define_asset_job(
     "build",

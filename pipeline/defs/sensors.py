@@ -1,10 +1,12 @@
-"""Sensors: the landing folder (→ ingestion per municipality) and new data or reference data (→ a build)."""
+"""Sensors: the landing folder (→ one ingestion run for the municipalities that are ready) and new data or reference data (→ a build)."""
 
 import time
 
 import dagster as dg
 
+from pipeline.defs.ingest_assets import KOMMUNER_TAG, RANGE_END_TAG, RANGE_START_TAG
 from pipeline.defs.jobs import build_job, ingest_job
+from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import Kkm2Home
 from pipeline.landing import WatchState, folder_fingerprint, scan
 from pipeline.status import versions_fingerprint
@@ -29,16 +31,37 @@ def landing_sensor(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg.Se
     for m in result.messages:
         context.log.warning(m)
     waiting = [f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kind == "venter"]
-    requests = [
-        dg.RunRequest(
-            run_key=run_key,
-            partition_key=k,
-            tags={
-                "kkm2/indberetninger": ",".join(f"{d.aar}" for d in result.decisions if d.kommunekode == k)
-            },
+    requests = []
+    if len(result.requests) == 1:
+        [(k, run_key)] = result.requests
+        requests.append(
+            dg.RunRequest(
+                run_key=run_key,
+                partition_key=k,
+                tags={
+                    "kkm2/indberetninger": ",".join(
+                        f"{d.aar}" for d in result.decisions if d.kommunekode == k
+                    )
+                },
+            )
         )
-        for k, run_key in result.requests
-    ]
+    elif result.requests:  # one run for all of them (pipeline/defs/ingest_assets.py)
+        order = {k: i for i, k in enumerate(kommune_partitions.get_partition_keys())}
+        ready = sorted(result.requests, key=lambda r: order.get(r[0], len(order)))
+        requested = {k for k, _ in ready}
+        requests.append(
+            dg.RunRequest(
+                run_key="+".join(run_key for _, run_key in ready),
+                tags={
+                    RANGE_START_TAG: ready[0][0],
+                    RANGE_END_TAG: ready[-1][0],
+                    KOMMUNER_TAG: ",".join(k for k, _ in ready),
+                    "kkm2/indberetninger": ",".join(
+                        f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kommunekode in requested
+                    ),
+                },
+            )
+        )
     skip = None
     if not requests:
         skip = "; ".join(result.messages) or (
