@@ -79,7 +79,7 @@ def cmd_validate(args) -> int:
     """Validate files or a submission folder without a warehouse (same validator as gate 1)."""
     from pipeline.folders import Years, walk
     from pipeline.settings import sandbox
-    from pipeline.validator import SubmissionFile, findings_as_json, validate_files
+    from pipeline.validation import SubmissionFile, findings_as_json, validate_files
 
     paths = [Path(p) for p in args.paths]
     files: list[SubmissionFile] = []
