@@ -41,17 +41,7 @@ ELOVERBLIK = (
 
 # ------------------------------------------------------------------------------------------------ methods
 def _summarise(result, rows: int) -> dict:
-    failures = [
-        {
-            "expectation": r.expectation_config.type,
-            "column": r.expectation_config.kwargs.get("column"),
-            "unexpected_count": (r.result or {}).get("unexpected_count"),
-            "eksempler": [str(v) for v in ((r.result or {}).get("partial_unexpected_list") or [])[:5]],
-        }
-        for r in result.results
-        if not r.success
-    ]
-    return {"success": bool(result.success), "rows": rows, "failures": failures}
+    return gx_gate.summarise(result, rows)
 
 
 def accepted_frame(con, dataset: str, table: str):

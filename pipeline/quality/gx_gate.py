@@ -232,6 +232,11 @@ def check_accepted(con, dataset: str, table: str) -> dict:
     if not result.success:  # GX found something: again with examples (the counts come from GX's cache)
         result = batch.validate(suite, result_format="BASIC")
         _evaluated_everything(result, suite, rows)
+    return summarise(result, rows)
+
+
+def summarise(result, rows: int) -> dict:
+    """What gate 1 keeps of a GX result: success, the rows evaluated and each failed expectation."""
     failures = [
         {
             "expectation": r.expectation_config.type,
