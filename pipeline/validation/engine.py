@@ -338,7 +338,12 @@ class Validator:
             if wrong:
                 r, v = wrong[0]
                 return reject_file(
-                    F.FORKERT_KOMMUNE, kolonne="kommunekode", vaerdi=v, raekke=r, kommune=self.kommunekode
+                    F.FORKERT_KOMMUNE,
+                    kolonne="kommunekode",
+                    vaerdi=v,
+                    raekke=r,
+                    kommune=self.kommunekode,
+                    tekst=v,
                 )
         if profile:
             self.check(name, f.label, F.PROFIL, antal_=0, ark_=f.sheet, profil=profile.name)

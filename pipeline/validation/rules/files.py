@@ -56,7 +56,7 @@ KOLONNE_MANGLER = FileCheck(
 FORKERT_KOMMUNE = FileCheck(
     "forkert_kommune",
     ERROR,
-    "Kolonnen kommunekode har værdien '{vaerdi}' (række {raekke}), men filen ligger i kommune {kommune}s mappe. "
+    "Kolonnen kommunekode har værdien '{tekst}' (række {raekke}), men filen ligger i kommune {kommune}s mappe. "
     "En kommune kan ikke indberette for en anden; hele filen er afvist.",
 )
 PROFIL = FileCheck("profil", INFO, "Filen er læst med importprofilen '{profil}'.")
