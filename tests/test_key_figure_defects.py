@@ -58,13 +58,21 @@ def _forbrug() -> str:
     # E1: register 10 000 → 15 000 (1 July) → 6 000 (2 July, decreasing: that day's interval is rejected) →
     # 6 120 (1 January 2025): 5 000 + 120 kWh. Main paired 15 000 with 6 120 (−8 880 kWh) and gate 3 held
     # the whole submission back.
-    for ts, v in (("2024-01-01 00:00", 10000), ("2024-07-01 00:00", 15000), ("2024-07-02 00:00", 6000),
-                  ("2025-01-01 00:00", 6120)):
+    for ts, v in (
+        ("2024-01-01 00:00", 10000),
+        ("2024-07-01 00:00", 15000),
+        ("2024-07-02 00:00", 6000),
+        ("2025-01-01 00:00", 6120),
+    ):
         lines.append(f"E1;D1;el;;{ts};{v};kWh;aflaesning\n")
     # E2: two readings at 02:00 on 27 October (summer time, then winter time): 60 000 kWh in the year.
     # Main gave both the same instant and lost an interval: 59 990.
-    for ts, v in (("2024-01-01 00:00", 0), ("2024-10-27 02:00", 50000), ("2024-10-27 02:00", 50010),
-                  ("2025-01-01 00:00", 60000)):
+    for ts, v in (
+        ("2024-01-01 00:00", 0),
+        ("2024-10-27 02:00", 50000),
+        ("2024-10-27 02:00", 50010),
+        ("2025-01-01 00:00", 60000),
+    ):
         lines.append(f"E2;D2;el;;{ts};{v};kWh;aflaesning\n")
     # H1: P1 is in use January-September; its heat meter has January-October. Only January-September counts,
     # and the coverage is of the in-use period: 100 %. Main: October counted and coverage 83 % → null.
@@ -83,7 +91,8 @@ def defects_home(tmp_path_factory):
     (sub / "bygninger.csv").write_text(_bygninger(), encoding="utf-8")
     (sub / "indeklima_maalinger.csv").write_text(_indeklima(), encoding="utf-8")
     (sub / "indeklima_vurderinger.csv").write_text(
-        "bygning_id;lokale_id;karakter;metode;vurderingsdato\nI2;R1;4;screening;2024-02-01\n", encoding="utf-8"
+        "bygning_id;lokale_id;karakter;metode;vurderingsdato\nI2;R1;4;screening;2024-02-01\n",
+        encoding="utf-8",
     )
     (sub / "forbrug.csv").write_text(_forbrug(), encoding="utf-8")
     report = run(home)
@@ -101,7 +110,9 @@ def _figures(home, *cols):
 
 
 def test_the_repeated_autumn_hour_is_two_occupied_hours(defects_home):
-    got = _figures(defects_home, "andel_timer_co2_over_1000", "andel_timer_temp_uden_for_20_26", "indeklima_karakter")
+    got = _figures(
+        defects_home, "andel_timer_co2_over_1000", "andel_timer_temp_uden_for_20_26", "indeklima_karakter"
+    )
     assert got["I1"] == pytest.approx((100 * 1 / 40, 0.0, 1.0))
 
 
@@ -126,7 +137,8 @@ def test_a_decreasing_register_rejects_only_its_interval_and_nothing_is_held_bac
     )
     assert status == "godkendt"
     [(negative,)] = query(
-        defects_home.warehouse, "SELECT count(*) FROM intermediate.int_forbrug_perioder WHERE maengde_basis < 0"
+        defects_home.warehouse,
+        "SELECT count(*) FROM intermediate.int_forbrug_perioder WHERE maengde_basis < 0",
     )
     assert negative == 0
 
