@@ -40,6 +40,7 @@ STAGES = (
     "publish",
     "report",
     "orchestration",
+    "gate1_wall",  # not a stage: the wall time while any gate-1 stage ran (stage_table)
 )
 
 BASELINE = """
@@ -109,6 +110,15 @@ def stage_table(timings: Path, samples: list[tuple[float, int]]) -> dict:
     for e in events:
         out.setdefault(e["stage"], {"seconds": 0.0, "peak_rss_mb": 0.0})
         out[e["stage"]]["seconds"] += e["exclusive"]
+    # Gate 1's wall time: while any of its stages ran, in either thread (the next submission is prepared while
+    # the current one is written, so the stages' own seconds add up to more than the time they took)
+    spans = sorted((e["start"], e["end"]) for e in events if e["stage"] in GATE1)
+    wall, reach = 0.0, float("-inf")
+    for a, b in spans:
+        if b > reach:
+            wall += b - max(a, reach)
+            reach = b
+    out["gate1_wall"] = {"seconds": wall, "peak_rss_mb": 0.0}
     # each sample belongs to the innermost stage running at its time
     for t, rss in samples:
         running = [e for e in events if e["start"] <= t <= e["end"]]
@@ -224,9 +234,9 @@ def targets(results: list[dict]) -> list[str]:
         rows.append(f"| {what} | {measured} | {bar} | {'yes' if ok else 'no'} |")
 
     row("full run / baseline", f"{big['ratio']}×", "≤ 3× (goal 2×)", big["ratio"] <= 3)
-    g1 = sum(big["stages"][s]["seconds"] for s in GATE1)
+    g1 = big["stages"].get("gate1_wall", {}).get("seconds") or sum(big["stages"][s]["seconds"] for s in GATE1)
     row(
-        "gate 1 (parse + validator + GX + raw write) / baseline",
+        "gate 1 (parse + validator + GX + raw write, wall time while any ran) / baseline",
         f"{g1 / big['baseline_s']:.2f}×",
         "≤ 1.5×",
         g1 / big["baseline_s"] <= 1.5,
@@ -305,7 +315,13 @@ def markdown(results: list[dict], meta: dict) -> str:
             f"| {r['scale']} | {r['rows']:,} | {r['csv_mb']} | {r['baseline_s']} | {r['pipeline_s']} | {r['ratio']}× | "
             f"{r['pipeline_rows_per_s']:,} | {r['pipeline_peak_rss_mb']} / {r['baseline_peak_rss_mb']} |"
         )
-    lines += ["", "Per stage (exclusive wall seconds, peak RSS MB while the stage ran):", ""]
+    lines += [
+        "",
+        "Per stage (exclusive wall seconds in its thread, peak RSS MB while the stage ran; the next submission "
+        "is prepared in a second thread while one is written, so stages overlap and add up to more than the run; "
+        "gate1_wall is the time while any gate-1 stage ran):",
+        "",
+    ]
     lines.append("| stage | " + " | ".join(str(r["scale"]) for r in results) + " |")
     lines.append("|---|" + "---|" * len(results))
     for s in STAGES:

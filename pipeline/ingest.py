@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -162,6 +166,9 @@ class FileChanged(Exception):
     """A landing file changed (or became a link) while it was being archived: load it on the next look."""
 
 
+_HASHES_LOCK = threading.Lock()  # the preparing thread and the main thread both save
+
+
 class FileHashes:
     """sha256 of landing files, remembered by (path, size, mtime_ns) in the home folder, so a file that did not
     change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it.
@@ -200,9 +207,10 @@ class FileHashes:
     def save(self) -> None:
         if self.changed:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.known), encoding="utf-8")
-            tmp.replace(self.path)
+            with _HASHES_LOCK:
+                tmp = self.path.with_suffix(f".{threading.get_ident()}.tmp")
+                tmp.write_text(json.dumps(self.known), encoding="utf-8")
+                tmp.replace(self.path)
             self.changed = False
 
 
@@ -387,12 +395,54 @@ def ingest_submission(
     a change to any file, or to an import profile that applies to one, makes a new version.
     The files are validated on a sandbox connection of their own (pipeline.settings.sandbox), sealed once
     they are read: nothing in a file can reach the warehouse. Everything a version writes to the warehouse is
-    written in one transaction."""
+    written in one transaction.
+
+    Two steps, so that a run can prepare the next submission while it writes this one (pipelined):
+    `prepare_submission` (archive, validate, GX: the sandbox only, no warehouse) and `commit_submission`
+    (the warehouse: gate 2's volume check and the version's one transaction)."""
     ensure_schema(con)
-    profiles = profiles or []
-    hashes = FileHashes(home)
+    prepared = prepare_submission(home, sub, profiles or [], newest_version(con, sub))
+    return commit_submission(con, prepared) if isinstance(prepared, Prepared) else prepared
+
+
+def newest_version(con, sub: Submission) -> tuple | None:
+    """(version, fingerprint, files) of a submission's newest version in the warehouse, or None."""
+    last = con.execute(
+        "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
+        "ORDER BY version DESC LIMIT 1",
+        [sub.kommunekode, sub.aar],
+    ).fetchall()
+    return last[0] if last else None
+
+
+@dataclass
+class Prepared:
+    """A submission validated on its sandbox, waiting to be written (commit_submission closes the sandbox)."""
+
+    sub: Submission
+    version: int
+    fp: str
+    entries: list[dict]
+    vcon: object
+    box_dir: Path
+    result: ValidationResult
+    gx: dict
+    passed: bool
+
+    def close(self) -> None:
+        self.vcon.close()
+        shutil.rmtree(self.box_dir, ignore_errors=True)
+
+
+def prepare_submission(
+    home: Home, sub: Submission, profiles: list[Profile], last: tuple | None
+) -> Prepared | IngestResult:
+    """Archive and validate one submission against its newest version `last` (newest_version). Touches no
+    warehouse, so it may run in a thread of its own while another submission is written. Returns the result
+    at once when nothing is to be written (unchanged, changing under us, a mass removal)."""
     with stage("archive"):
         # each new file is read once: hashed as it is copied into the archive (FileHashes.entry)
+        hashes = FileHashes(home)
         try:
             fp, entries, applied = submission_fingerprint(home, sub, profiles, hashes)
             for f, e in zip(sub.files, entries, strict=True):
@@ -408,12 +458,6 @@ def ingest_submission(
             )
         finally:
             hashes.save()
-    last = con.execute(
-        "SELECT version, fingeraftryk, filer FROM audit.submissions WHERE kommunekode = ? AND aar = ? "
-        "ORDER BY version DESC LIMIT 1",
-        [sub.kommunekode, sub.aar],
-    ).fetchall()
-    last = last[0] if last else None
     if last and last[1] == fp:
         return IngestResult(sub.kommunekode, sub.aar, last[0], "uaendret")
     if last and (
@@ -439,19 +483,75 @@ def ingest_submission(
         with stage("gate1_gx"):
             fault_point("gx", sub.kommunekode)
             gx = {ds: gx_gate.check_accepted(vcon, ds, table) for ds, table in result.accepted_tables.items()}
-        passed = all(r["success"] for r in gx.values()) and not sub.problems
-        status = "godkendt" if passed else "holdt_tilbage"
-        if passed and (drop := volume_drop(con, vcon, sub, result.accepted_tables.get("bygninger"))):
-            status = "afventer_godkendelse"
-            result.add_finding(vcon, "bygninger", None, "gate2_fald_i_omfang", drop, "advarsel")
-        with stage("raw_write"):
-            _write_version(con, vcon, sub, version, fp, entries, result, gx, status)
-    finally:
+    except BaseException:
         vcon.close()
         shutil.rmtree(box_dir, ignore_errors=True)
+        raise
+    passed = all(r["success"] for r in gx.values()) and not sub.problems
+    return Prepared(sub, version, fp, entries, vcon, box_dir, result, gx, passed)
+
+
+def commit_submission(con, p: Prepared) -> IngestResult:
+    """Write a prepared submission's version to the warehouse in one transaction (gate 2's volume check
+    first), then close its sandbox."""
+    sub, result = p.sub, p.result
+    try:
+        ensure_schema(con)
+        status = "godkendt" if p.passed else "holdt_tilbage"
+        if p.passed and (drop := volume_drop(con, p.vcon, sub, result.accepted_tables.get("bygninger"))):
+            status = "afventer_godkendelse"
+            result.add_finding(p.vcon, "bygninger", None, "gate2_fald_i_omfang", drop, "advarsel")
+        with stage("raw_write"):
+            _write_version(con, p.vcon, sub, p.version, p.fp, p.entries, result, p.gx, status)
+    finally:
+        p.close()
     return IngestResult(
-        sub.kommunekode, sub.aar, version, status, {ds: c.as_dict() for ds, c in result.counts.items()}, gx
+        sub.kommunekode,
+        sub.aar,
+        p.version,
+        status,
+        {ds: c.as_dict() for ds, c in result.counts.items()},
+        p.gx,
     )
+
+
+def prepared_ahead(con, home: Home, subs: list[Submission], profiles: list[Profile]):
+    """Each submission of `subs` in order, as (submission, Future of prepare_submission): the next one is
+    prepared in a second thread while the caller writes this one, so both cores work (DuckDB's scans use
+    both only part of the time) and the warehouse still has one writer, the caller. One submission is
+    prepared ahead, never more: at most two sandboxes are open. The newest version of a submission is read
+    on the caller's connection before its preparation starts; the submission written meanwhile is another
+    (municipality, year), so what was read stays true."""
+    ensure_schema(con)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kkm2-forbered")
+
+    def start(sub: Submission) -> Future:
+        try:
+            last = newest_version(con, sub)
+        except Exception as e:  # reported as that submission's failure, like one in its preparation
+            failed: Future = Future()
+            failed.set_exception(e)
+            return failed
+        return pool.submit(prepare_submission, home, sub, profiles, last)
+
+    pending: deque[tuple[Submission, Future]] = deque()
+    rest = iter(subs)
+    try:
+        for sub in itertools.islice(rest, 1):
+            pending.append((sub, start(sub)))
+        while pending:
+            current = pending.popleft()
+            for sub in itertools.islice(rest, 1):
+                pending.append((sub, start(sub)))
+            yield current
+    finally:  # the caller stopped early: close what was prepared for nothing
+        for _, future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for _, future in pending:
+            done = future.done() and not future.cancelled() and future.exception() is None
+            if done and isinstance(prepared := future.result(), Prepared):
+                prepared.close()
 
 
 INTERNAL_ERROR = (

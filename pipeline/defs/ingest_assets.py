@@ -10,6 +10,7 @@ municipality's failure never stops another's."""
 
 import contextlib
 import warnings
+from collections import Counter
 
 import dagster as dg
 
@@ -17,8 +18,9 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
-from pipeline.ingest import discover, ingest_failed, ingest_submission
+from pipeline.ingest import Prepared, commit_submission, discover, ingest_failed, prepared_ahead
 from pipeline.status import write_snapshot
+from pipeline.warehouse import ensure_schema
 
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in DATASETS}
 GX_CHECK = "gx_accepterede_raekker"
@@ -81,17 +83,28 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
     for p in problems:
         context.log.warning(p)
     subs, _ = discover(home.landing)
+    queue = [sub for k in targets for (kode, _aar), sub in sorted(subs.items()) if kode == k]
+    left = Counter(sub.kommunekode for sub in queue)
+    results: dict[str, list] = {k: [] for k in targets}
     failed: list[str] = []
     with kkm2.warehouse() as con:
+        ensure_schema(con)
         for k in targets:
+            if not left[k]:  # nothing in landing/ for it (any more): recorded as such
+                yield from _municipality_events(context, k, [])
+        # the next submission is prepared (archive, gate 1, GX on its sandbox) while this one is written
+        for sub, prepared in prepared_ahead(con, home, queue, profiles):
+            k = sub.kommunekode
             try:
-                results = _ingest_municipality(context, con, home, k, subs, profiles)
+                results[k].append(_ingest_one(context, con, home, sub, prepared, profiles))
             except Exception as e:  # outside a submission's own handling: only this municipality fails
                 context.log.error(f"{k}: indlæsningen stoppede: {type(e).__name__}: {e}")
                 _rollback(con)
-                failed.append(k)
-                continue
-            yield from _municipality_events(context, k, results)
+                if k not in failed:
+                    failed.append(k)
+            left[k] -= 1
+            if not left[k] and k not in failed:
+                yield from _municipality_events(context, k, results[k])
         write_snapshot(con, home)
     if failed:
         # The run fails. The partitions of its range it did not ingest are unchanged: they are recorded so,
@@ -105,22 +118,20 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
         raise dg.Failure(description=f"Indlæsningen fejlede for {', '.join(failed)}; se loggen.")
 
 
-def _ingest_municipality(context, con, home, k: str, subs: dict, profiles) -> list:
-    results = []
-    for (kode, aar), sub in sorted(subs.items()):
-        if kode != k:
-            continue
-        try:
-            r = ingest_submission(con, home, sub, profiles)
-        except Exception as e:  # one submission's failure holds back that submission only
-            context.log.error(f"{k}/{aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
-            _rollback(con)
-            r = ingest_failed(con, home, sub, e, profiles)
-        context.log.info(f"{k}/{aar}: version {r.version} {r.status}")
-        if r.besked:
-            context.log.warning(f"{k}/{aar}: {r.besked}")
-        results.append(r)
-    return results
+def _ingest_one(context, con, home, sub, prepared, profiles):
+    """Write one prepared submission (prepared_ahead); its failure holds back that submission only."""
+    k, aar = sub.kommunekode, sub.aar
+    try:
+        outcome = prepared.result()
+        r = commit_submission(con, outcome) if isinstance(outcome, Prepared) else outcome
+    except Exception as e:
+        context.log.error(f"{k}/{aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
+        _rollback(con)
+        r = ingest_failed(con, home, sub, e, profiles)
+    context.log.info(f"{k}/{aar}: version {r.version} {r.status}")
+    if r.besked:
+        context.log.warning(f"{k}/{aar}: {r.besked}")
+    return r
 
 
 def _rollback(con) -> None:

@@ -8,7 +8,7 @@ from pipeline.contract.model import Column, Dataset
 from pipeline.readers.child import TYPED_NUMBER
 from pipeline.readers.csv import ReadResult
 from pipeline.settings import TIME_ZONE
-from pipeline.validation.core import q, str_list
+from pipeline.validation.core import fold_sql, q, str_list
 
 TS_FORMATS = [
     "%Y-%m-%d %H:%M:%S.%f",
@@ -107,8 +107,6 @@ def parse_expr(c: Column, v: str, comma_marked: str) -> str:
         keys = ", ".join(f"{q(k)}: {q(val)}" for k, val in lookup.items())
         # the code as the code list spells it first: folding every value cost 70 ms per 880 000 rows
         exact = ", ".join(f"{q(val)}: {q(val)}" for val in lookup.values())
-        from pipeline.validation.core import fold_sql
-
         return f"coalesce(MAP {{{exact}}}[{v}], MAP {{{keys}}}[{fold_sql(v)}])"
     raise ValueError(c.type)
 

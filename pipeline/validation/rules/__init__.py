@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.model import Column
@@ -271,8 +272,10 @@ def _registry() -> dict[str, DatasetRules]:
 REGISTRY: dict[str, DatasetRules] = _registry()
 
 
+@cache
 def rules_for(name: str) -> DatasetRules:
-    """A dataset's rules: the contract's column rules first, then the dataset's own."""
+    """A dataset's rules: the contract's column rules first, then the dataset's own (made once a process: the
+    contract and the code lists are the shipped ones)."""
     own = REGISTRY[name]
     row, cross = column_rules(DATASETS[name].columns)
     return DatasetRules(
