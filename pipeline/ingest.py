@@ -544,14 +544,22 @@ def prepared_ahead(con, home: Home, subs: list[Submission], profiles: list[Profi
             for sub in itertools.islice(rest, 1):
                 pending.append((sub, start(sub)))
             yield current
+            _discard(current[1])  # written, or the caller failed before: its sandbox goes either way
     finally:  # the caller stopped early: close what was prepared for nothing
         for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True)
         for _, future in pending:
-            done = future.done() and not future.cancelled() and future.exception() is None
-            if done and isinstance(prepared := future.result(), Prepared):
-                prepared.close()
+            _discard(future)
+
+
+def _discard(future: Future) -> None:
+    """Close a prepared submission's sandbox (again: closing is idempotent), once its preparation ended."""
+    if future.cancelled():
+        return
+    with contextlib.suppress(Exception):  # its failure is the caller's to report, not this cleanup's
+        if isinstance(prepared := future.result(), Prepared):
+            prepared.close()
 
 
 INTERNAL_ERROR = (

@@ -123,3 +123,15 @@ def test_a_failed_preparation_is_that_submissions_only(home_con, monkeypatch):
             outcomes[sub.kommunekode] = type(e).__name__
     assert outcomes == {"0101": "godkendt", "0147": "InjectedFault", "0151": "godkendt"}
     assert _sandboxes(home) == []
+
+
+def test_a_submission_the_caller_never_wrote_leaves_no_sandbox(home_con):
+    home, con = home_con
+    subs, _ = discover(home.landing)
+    written = []
+    for sub, future in prepared_ahead(con, home, [subs[(k, 2024)] for k in KOMMUNER], []):
+        if sub.kommunekode == "0147":
+            continue  # the caller failed before it looked at this one's preparation
+        written.append(commit_submission(con, future.result()).kommunekode)
+    assert written == ["0101", "0151"]
+    assert _sandboxes(home) == []

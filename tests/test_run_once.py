@@ -180,14 +180,14 @@ def test_one_municipalitys_failure_in_the_one_run_stops_no_other(home, monkeypat
     import pipeline.defs.ingest_assets as ingest_assets
 
     first, middle, last = municipalities(home)
-    real = ingest_assets._ingest_municipality
+    real = ingest_assets._ingest_one
 
-    def failing(context, con, h, k, subs, profiles):
-        if k == first:
+    def failing(context, con, h, sub, prepared, profiles):
+        if sub.kommunekode == first:  # before its prepared sandbox is even looked at
             raise RuntimeError("indsprøjtet fejl uden for en indberetnings egen håndtering")
-        return real(context, con, h, k, subs, profiles)
+        return real(context, con, h, sub, prepared, profiles)
 
-    monkeypatch.setattr(ingest_assets, "_ingest_municipality", failing)
+    monkeypatch.setattr(ingest_assets, "_ingest_one", failing)
     runs = dagster_runs(home)
     v = version_counts(home)  # the session's demo home may already hold later versions (other tests)
     drop_last_building(home, first)
