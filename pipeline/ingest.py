@@ -540,12 +540,12 @@ def prepared_ahead(con, home: Home, subs: list[Submission], profiles: list[Profi
         for sub in itertools.islice(rest, 1):
             pending.append((sub, start(sub)))
         while pending:
-            current = pending.popleft()
+            current = pending[0]  # stays in `pending` while the caller holds it: the cleanup below sees it
             for sub in itertools.islice(rest, 1):
                 pending.append((sub, start(sub)))
             yield current
-            _discard(current[1])  # written, or the caller failed before: its sandbox goes either way
-    finally:  # the caller stopped early: close what was prepared for nothing
+            _discard(pending.popleft()[1])  # written, or the caller failed first: its sandbox goes
+    finally:  # the caller stopped early: close what it held and what was prepared for nothing
         for _, future in pending:
             future.cancel()
         pool.shutdown(wait=True)

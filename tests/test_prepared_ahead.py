@@ -135,3 +135,14 @@ def test_a_submission_the_caller_never_wrote_leaves_no_sandbox(home_con):
         written.append(commit_submission(con, future.result()).kommunekode)
     assert written == ["0101", "0151"]
     assert _sandboxes(home) == []
+
+
+def test_a_caller_that_stops_while_holding_one_leaves_no_sandbox(home_con):
+    home, con = home_con
+    subs, _ = discover(home.landing)
+    stream = prepared_ahead(con, home, [subs[(k, 2024)] for k in KOMMUNER], [])
+    sub, future = next(stream)
+    assert isinstance(future.result(), Prepared) and sub.kommunekode == "0101"
+    stream.close()  # stopped (interrupted) before writing the one it held
+    assert _sandboxes(home) == []
+    assert con.execute("SELECT count(*) FROM audit.submissions").fetchone()[0] == 0
