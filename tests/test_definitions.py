@@ -74,3 +74,27 @@ def test_ingestion_of_many_municipalities_is_one_run():
     raw_assets = defs.resolve_assets_def(dg.AssetKey(["raw", "bygninger"]))
     assert raw_assets.backfill_policy == dg.BackfillPolicy.single_run()
     assert raw_assets.can_subset  # so that no output (for the whole range) is required
+
+
+def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version():
+    """The build's dbt resource starts dbt as a subprocess without first building a dbt adapter in this process
+    (kkm2 fetches no row counts or column metadata) and without `dbt --version` (pipeline.defs.dbt_assets). The
+    two methods it replaces must still exist in the pinned dagster-dbt, or the savings would silently go."""
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+    from packaging import version
+
+    from pipeline.defs.dbt_assets import Kkm2DbtCli, prepare_manifest
+
+    dbt = defs.resources["dbt"]
+    assert isinstance(dbt, Kkm2DbtCli)
+    assert callable(DbtCliResource._initialize_dbt_core_adapter)
+    assert "_cli_version" in vars(DbtCliResource)
+    printed = subprocess.run([dbt.dbt_executable, "--version"], capture_output=True, text=True).stdout
+    assert f"installed: {dbt._cli_version}\n" in printed  # what dbt itself says
+    assert dbt._cli_version >= version.parse("1.11")
+    prepare_manifest()
+    invocation = dbt.cli(["ls", "--select", "dim_kommune", "--output", "name"], raise_on_error=True)
+    assert invocation.adapter is None
+    assert invocation.is_successful()
