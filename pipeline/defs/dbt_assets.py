@@ -1,9 +1,11 @@
 """dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
 
+import fcntl
 import hashlib
 import shutil
 import sys
 from collections.abc import Mapping
+from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -23,15 +25,30 @@ from pipeline.timing import stage
 from pipeline.warehouse import ensure_schema
 
 
+@contextmanager
+def _manifest_lock():
+    """One `dbt parse` of the project at a time: every process that may prepare the manifest (`kkm2 run` in
+    any home, `dagster dev`, the tests' processes) shares the repository's target/ folder."""
+    target = REPO_ROOT / "target"
+    target.mkdir(exist_ok=True)
+    with open(target / ".manifest.lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 @cache
 def dbt_project() -> DbtProject:
     """The one DbtProject; everything else asks it. The manifest is prepared by `make manifest`,
     `kkm2 run` and the tests (`prepare_manifest`), and by `dagster dev` itself."""
     project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project")
-    if not project.manifest_path.exists():
-        project.preparer.prepare(project)
-    else:
-        project.prepare_if_dev()
+    with _manifest_lock():
+        if not project.manifest_path.exists():
+            project.preparer.prepare(project)
+        else:
+            project.prepare_if_dev()
     return project
 
 
@@ -40,10 +57,11 @@ def prepare_manifest() -> None:
     project = dbt_project()
     stamp = project.manifest_path.with_suffix(".fingerprint")
     fingerprint = project_fingerprint()
-    if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-        return
-    project.preparer.prepare(project)
-    stamp.write_text(fingerprint)
+    with _manifest_lock():
+        if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+            return
+        project.preparer.prepare(project)
+        stamp.write_text(fingerprint)
 
 
 class Kkm2DbtTranslator(DagsterDbtTranslator):
