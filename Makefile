@@ -31,8 +31,11 @@ demo: install  ## generate demo data and run the whole pipeline
 run: install
 	$(BIN)/kkm2 run --home "$(KKM2_HOME)"
 
+# Two workers (the machine's two cores; most of a pipeline run keeps one busy): each test module runs whole on
+# one worker, and the modules that read the session's demo warehouse share one (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install browser  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The report's browser tests drive Debian's Chromium with Playwright (no browser download): installed from
 # Debian's packages when missing (needs root, as on CI).

@@ -1,5 +1,9 @@
 """Shared fixtures. One demo warehouse and one Eloverblik warehouse are built per test session (real
-DuckDB, dbt, Dagster in-process and GX) and reused by the tests that read them."""
+DuckDB, dbt, Dagster in-process and GX) and reused by the tests that read them.
+
+`make test` runs two pytest-xdist workers (pytest_xdist_make_scheduler below): a module runs whole on one
+worker, and every module that reads a shared warehouse on that warehouse's worker, so the demo warehouse is
+still built once per `make test`, on the worker that runs all its readers."""
 
 from __future__ import annotations
 
@@ -25,6 +29,30 @@ def real_file(*parts: str) -> Path:
     if not p.exists():
         pytest.fail(f"real data file missing: {p} (../shared/data/real must be beside the repo)")
     return p
+
+
+SHARED_HOMES = ("demo_home", "eloverblik_home")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s schedule over its workers: a module runs whole on one worker (its module fixtures are made
+    once), and the modules that read a shared home run on that home's worker, so it is built once. A module
+    reads a shared home when it names its fixture."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    readers = {
+        p.name: home
+        for p in Path(__file__).parent.glob("test_*.py")
+        for home in SHARED_HOMES
+        if home in p.read_text(encoding="utf-8")
+    }
+
+    class SharedHomeScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return readers.get(Path(module).name, module)
+
+    return SharedHomeScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
