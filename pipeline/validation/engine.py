@@ -237,16 +237,15 @@ class Validator:
         t = f"typed_{name}"
         ctx = self._context(name, t)
         source = typed_select(dataset, stage)
-        if rules.derive:  # the derived columns need the typed ones: one copy before them
-            base = f"base_{name}"
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {base} AS {source}")
-            source = fill(rules.derive, {**ctx, "t": base})
+        if rules.derive:
+            # The derived columns read the typed rows several times (the main pass and the few rows that need a
+            # window): the typed rows are materialized once, inside the one statement (a temp table of them
+            # cost 0,15 s more per million rows).
+            source = f"WITH _typed AS MATERIALIZED ({source}) SELECT * FROM ({fill(rules.derive, {**ctx, 't': '_typed'})})"
         self.con.execute(f"DROP TABLE IF EXISTS {t}")
         self.con.execute(
             f"CREATE TEMP TABLE {t} AS SELECT *, {broken_rules(rules.row, ctx)} AS _regler FROM ({source})"
         )
-        if rules.derive:
-            self.con.execute(f"DROP TABLE {base}")
         if rules.row:
             self.con.execute(row_findings_sql(name, t, rules.row, ctx))
         for rule in rules.cross:
