@@ -40,6 +40,7 @@ STAGES = (
     "publish",
     "report",
     "orchestration",
+    "gate1_wait",  # not work: the writer waiting for the next submission's preparation (other thread)
     "gate1_wall",  # not a stage: the wall time while any gate-1 stage ran (stage_table)
 )
 
@@ -319,7 +320,8 @@ def markdown(results: list[dict], meta: dict) -> str:
         "",
         "Per stage (exclusive wall seconds in its thread, peak RSS MB while the stage ran; the next submission "
         "is prepared in a second thread while one is written, so stages overlap and add up to more than the run; "
-        "gate1_wall is the time while any gate-1 stage ran):",
+        "gate1_wait is the writer waiting for that thread, not work; gate1_wall is the time while any gate-1 stage "
+        "ran):",
         "",
     ]
     lines.append("| stage | " + " | ".join(str(r["scale"]) for r in results) + " |")

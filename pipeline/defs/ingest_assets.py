@@ -20,6 +20,7 @@ from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.ingest import Prepared, commit_submission, discover, ingest_failed, prepared_ahead
 from pipeline.status import write_snapshot
+from pipeline.timing import stage
 from pipeline.warehouse import ensure_schema
 
 RAW_KEYS = {name: dg.AssetKey(["raw", name]) for name in DATASETS}
@@ -122,7 +123,8 @@ def _ingest_one(context, con, home, sub, prepared, profiles):
     """Write one prepared submission (prepared_ahead); its failure holds back that submission only."""
     k, aar = sub.kommunekode, sub.aar
     try:
-        outcome = prepared.result()
+        with stage("gate1_wait"):  # the writer waits for the preparing thread (not orchestration's own time)
+            outcome = prepared.result()
         r = commit_submission(con, outcome) if isinstance(outcome, Prepared) else outcome
     except Exception as e:
         context.log.error(f"{k}/{aar}: indlæsningen fejlede: {type(e).__name__}: {e}")
