@@ -21,8 +21,8 @@ $(STAMP): pyproject.toml requirements.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-manifest: install  ## dbt manifest for dagster-dbt
-	$(BIN)/dbt parse --project-dir . --profiles-dir dbt_project --quiet
+manifest: install  ## dbt manifest for dagster-dbt (dbt parse when the project changed, under the manifest lock)
+	$(BIN)/python -c "from pipeline.defs.dbt_assets import prepare_manifest; prepare_manifest()"
 
 demo: install  ## generate demo data and run the whole pipeline
 	$(BIN)/kkm2 demo-data --home "$(KKM2_HOME)"

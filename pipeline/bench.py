@@ -122,7 +122,7 @@ def stage_table(timings: Path, samples: list[tuple[float, int]]) -> dict:
     out["gate1_wall"] = {"seconds": wall, "peak_rss_mb": 0.0}
     # each sample belongs to the innermost stage running at its time
     for t, rss in samples:
-        running = [e for e in events if e["start"] <= t <= e["end"]]
+        running = [e for e in events if e["start"] <= t <= e["end"] and e["stage"] not in NOT_WORK]
         if running:
             inner = min(running, key=lambda e: e["end"] - e["start"])
             st = out[inner["stage"]]
@@ -224,6 +224,7 @@ def run_scale(scale: float, work: Path, resubmit: bool) -> dict:
 
 
 GATE1 = ("parse", "gate1_validator", "gate1_gx", "raw_write")
+NOT_WORK = ("gate1_wait",)  # waiting for the other thread: its memory is that thread's stage's
 
 
 def targets(results: list[dict]) -> list[str]:

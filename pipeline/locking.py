@@ -17,6 +17,25 @@ _guard = threading.Lock()
 
 
 @contextmanager
+def file_lock(path, on_wait=None):
+    """An exclusive lock on the file `path` (made if missing) for the `with` block, across processes. A caller
+    that has to wait is told first: `on_wait(text)` with what the holder wrote into the file. Yields the open
+    file."""
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait:
+                f.seek(0)
+                on_wait(f.read().strip())
+            fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield f
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@contextmanager
 def writer_lock(home: Home):
     """Wait for the home's writer lock (telling the user whom we wait for), hold it, release it."""
     key = str(home.root)
@@ -34,15 +53,11 @@ def writer_lock(home: Home):
                 _held[key] -= 1
         return
     home.root.mkdir(parents=True, exist_ok=True)
-    with open(home.root / ".writer.lock", "a+") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            f.seek(0)
-            print(
-                f"Venter på en anden kørsel (proces {f.read().strip() or '?'}) …", file=sys.stderr, flush=True
-            )
-            fcntl.flock(f, fcntl.LOCK_EX)
+
+    def waiting(holder: str) -> None:
+        print(f"Venter på en anden kørsel (proces {holder or '?'}) …", file=sys.stderr, flush=True)
+
+    with file_lock(home.root / ".writer.lock", on_wait=waiting) as f:
         with _guard:
             _held[key] = 1
         try:
@@ -54,7 +69,6 @@ def writer_lock(home: Home):
         finally:
             with _guard:
                 _held[key] = 0
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def running_writer(home: Home) -> str | None:

@@ -191,10 +191,7 @@ def run(home: Home, reverse: bool = False) -> RunReport:
 
         from dagster import DagsterInstance
 
-        from pipeline.defs.dbt_assets import prepare_manifest
-
-        prepare_manifest()
-        from pipeline.definitions import defs
+        from pipeline.definitions import defs  # the dbt manifest is made anew if the project changed
 
         instance = DagsterInstance.get()
         for run_id in recover_dead_runs(instance):

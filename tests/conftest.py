@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -40,12 +41,13 @@ def pytest_xdist_make_scheduler(config, log):
     reads a shared home when it names its fixture."""
     from xdist.scheduler import LoadScopeScheduling
 
-    readers = {
-        p.name: home
-        for p in Path(__file__).parent.glob("test_*.py")
-        for home in SHARED_HOMES
-        if home in p.read_text(encoding="utf-8")
-    }
+    readers: dict[str, str] = {}
+    for p in Path(__file__).parent.glob("test_*.py"):
+        homes = [h for h in SHARED_HOMES if re.search(rf"\b{h}\b", p.read_text(encoding="utf-8"))]
+        if len(homes) > 1:  # it would build one of them on both workers
+            raise pytest.UsageError(f"{p.name} reads {' and '.join(homes)}: give each its own module")
+        if homes:
+            readers[p.name] = homes[0]
 
     class SharedHomeScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:

@@ -76,7 +76,7 @@ def test_ingestion_of_many_municipalities_is_one_run():
     assert raw_assets.can_subset  # so that no output (for the whole range) is required
 
 
-def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version():
+def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version(tmp_path):
     """The build's dbt resource starts dbt as a subprocess without first building a dbt adapter in this process
     (kkm2 fetches no row counts or column metadata) and without `dbt --version` (pipeline.defs.dbt_assets). The
     two methods it replaces must still exist in the pinned dagster-dbt, or the savings would silently go."""
@@ -95,6 +95,8 @@ def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version():
     assert f"installed: {dbt._cli_version}\n" in printed  # what dbt itself says
     assert dbt._cli_version >= version.parse("1.11")
     prepare_manifest()
-    invocation = dbt.cli(["ls", "--select", "dim_kommune", "--output", "name"], raise_on_error=True)
+    invocation = dbt.cli(
+        ["ls", "--select", "dim_kommune", "--output", "name"], target_path=tmp_path, raise_on_error=True
+    )
     assert invocation.adapter is None
     assert invocation.is_successful()

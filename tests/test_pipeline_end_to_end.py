@@ -16,7 +16,7 @@ from pipeline.contract.parameters import DAEKNING_MIN_PCT, parameter
 from pipeline.dbt_marts import building_figures
 from pipeline.publish import NATIONAL_TABLES, PUBLISHED_TABLES
 from pipeline.run import BUILD_STAMP, run
-from pipeline.settings import REPO_ROOT, connect
+from pipeline.settings import connect
 from pipeline.status import status_dir
 
 
@@ -114,7 +114,9 @@ def test_release_carries_danish_docs_and_static_dbt_docs(demo_home):
 def test_every_column_of_every_model_is_described(demo_home):
     """Docs (generated) against the built warehouse: same columns, each with a description."""
     home, _ = demo_home
-    manifest = json.loads((REPO_ROOT / "target" / "manifest.json").read_text(encoding="utf-8"))
+    from pipeline.defs.dbt_assets import read_manifest
+
+    manifest = read_manifest()
     documented = {
         n["name"]: {c: d["description"] for c, d in n["columns"].items()}
         for n in manifest["nodes"].values()

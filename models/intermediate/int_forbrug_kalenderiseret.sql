@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_submissions() }}",
+    pre_hook="{{ delete_changed_submissions('forbrug') }}",
     post_hook="{{ remove_inactive_versions() }}",
 ) }}
 -- Incremental by municipality × year: only submissions whose active version changed are recomputed.
@@ -17,7 +17,7 @@ with
 perioder as (
     select * from {{ ref('int_forbrug_perioder') }}
     {% if is_incremental() %}
-    where {{ changed_submissions() }}
+    where {{ changed_submissions('forbrug') }}
     {% endif %}
 ),
 

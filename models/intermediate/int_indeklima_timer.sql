@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_changed_submissions() }}",
+    pre_hook="{{ delete_changed_submissions('indeklima_maalinger') }}",
     post_hook="{{ remove_inactive_versions() }}",
 ) }}
 -- Incremental by municipality × year: only submissions whose active version changed are recomputed.
@@ -16,7 +16,7 @@ with
 maalinger as (
     select * from {{ ref('stg_raw__indeklima_maalinger') }}
     {% if is_incremental() %}
-    where {{ changed_submissions() }}
+    where {{ changed_submissions('indeklima_maalinger') }}
     {% endif %}
 ),
 

@@ -1,11 +1,10 @@
 """dbt models as Dagster assets; dbt tests (source tests too) become asset checks."""
 
-import fcntl
 import hashlib
+import json
 import shutil
 import sys
 from collections.abc import Mapping
-from contextlib import contextmanager
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -20,115 +19,17 @@ from dagster_dbt import (
 )
 
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.locking import file_lock
 from pipeline.settings import REPO_ROOT
 from pipeline.timing import stage
 from pipeline.warehouse import ensure_schema
 
 
-@contextmanager
-def _manifest_lock():
-    """One `dbt parse` of the project at a time: every process that may prepare the manifest (`kkm2 run` in
-    any home, `dagster dev`, the tests' processes) shares the repository's target/ folder."""
-    target = REPO_ROOT / "target"
-    target.mkdir(exist_ok=True)
-    with open(target / ".manifest.lock", "a+") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
-
-
 @cache
 def dbt_project() -> DbtProject:
-    """The one DbtProject; everything else asks it. The manifest is prepared by `make manifest`,
-    `kkm2 run` and the tests (`prepare_manifest`), and by `dagster dev` itself."""
-    project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project")
-    with _manifest_lock():
-        if not project.manifest_path.exists():
-            project.preparer.prepare(project)
-        else:
-            project.prepare_if_dev()
-    return project
-
-
-def prepare_manifest() -> None:
-    """`dbt parse` when the project changed since the manifest was made (4–5 s saved on every other run)."""
-    project = dbt_project()
-    stamp = project.manifest_path.with_suffix(".fingerprint")
-    fingerprint = project_fingerprint()
-    with _manifest_lock():
-        if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
-            return
-        project.preparer.prepare(project)
-        stamp.write_text(fingerprint)
-
-
-class Kkm2DbtTranslator(DagsterDbtTranslator):
-    """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
-    assets; models are keyed by layer (staging/..., marts/...)."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
-        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
-        return dg.AssetKey([schema, dbt_resource_props["name"]])
-
-    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        if dbt_resource_props["resource_type"] == "seed":
-            return "ref"
-        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
-
-
-def _manifest_path():
-    return dbt_project().manifest_path
-
-
-@dbt_assets(
-    manifest=_manifest_path(),
-    project=dbt_project(),
-    dagster_dbt_translator=Kkm2DbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-    ),
-    pool=DUCKDB_WRITER_POOL,
-)
-def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
-    with kkm2.writer():  # dbt's subprocess writes the warehouse: no other writer meanwhile
-        fingerprint = project_fingerprint()
-        with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
-            ensure_schema(con)
-            con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
-            built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
-        # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
-        # never depend on which code built which partition.
-        # dbt unit tests check the formulas, not the data: they run in `make test` (tests/test_dbt_time_zone.py,
-        # two OS time zones) and CI, not in every production build (5 s of every build's ~12 s).
-        args = ["build", "--exclude-resource-type", "unit_test"]
-        if fingerprint not in built:
-            args.append("--full-refresh")
-        # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
-        runs = kkm2.home.tmp / "dbt"
-        shutil.rmtree(runs, ignore_errors=True)
-        with stage("dbt"):
-            yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
-        # Static, self-contained docs for the release (opened from disk, no server); they describe the models,
-        # so they are made again only when the project changed (6–7 s a build otherwise).
-        # They reuse this build's manifest and parse state (`--no-compile`): compiling every node again cost
-        # 4 of the 7 s.
-        docs = kkm2.home.tmp / "dbt_docs"
-        if not (docs / "static_index.html").exists() or fingerprint not in built:
-            shutil.rmtree(docs, ignore_errors=True)
-            with stage("dbt_docs"):
-                dbt.cli(
-                    ["--quiet", "docs", "generate", "--static", "--no-compile"],
-                    target_path=runs / context.run_id,
-                    raise_on_error=True,
-                ).wait()
-                docs.mkdir(parents=True)
-                shutil.copyfile(runs / context.run_id / "static_index.html", docs / "static_index.html")
-        with kkm2.warehouse() as con:
-            con.execute("DELETE FROM audit.dbt_state")
-            con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
+    """The one DbtProject; everything else asks it. Its manifest is made by `read_manifest` /
+    `prepare_manifest` (`kkm2 run`, `make manifest`, `dagster dev`, the tests)."""
+    return DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "dbt_project")
 
 
 def project_fingerprint() -> str:
@@ -176,3 +77,100 @@ def dbt_executable() -> str:
     """dbt from the same environment as this Python, else from PATH."""
     here = Path(sys.executable).parent / "dbt"
     return str(here) if here.exists() else "dbt"
+
+
+def _prepare(project: DbtProject) -> None:
+    """`dbt parse`, unless the manifest was made from the project as it is (project_fingerprint): 4–5 s saved
+    on every other run. Only with the manifest lock held."""
+    stamp = project.manifest_path.with_suffix(".fingerprint")
+    fingerprint = project_fingerprint()
+    if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    # dbt parse, as dagster-dbt's preparer does it, with this environment's dbt (not whichever is on PATH)
+    dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    stamp.write_text(fingerprint)
+
+
+def _manifest_lock():
+    """dbt writes target/manifest.json in place: every process that makes or reads it (`kkm2 run` in any home,
+    `dagster dev`, the tests' processes) does so under this lock."""
+    target = REPO_ROOT / "target"
+    target.mkdir(exist_ok=True)
+    return file_lock(target / ".manifest.lock")
+
+
+def prepare_manifest() -> None:
+    """The manifest made anew if the project changed since it was made."""
+    with _manifest_lock():
+        _prepare(dbt_project())
+
+
+def read_manifest() -> dict:
+    """The manifest of the project as it is now (made anew first if the project changed)."""
+    project = dbt_project()
+    with _manifest_lock():
+        _prepare(project)
+        return json.loads(project.manifest_path.read_text(encoding="utf-8"))
+
+
+class Kkm2DbtTranslator(DagsterDbtTranslator):
+    """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
+    assets; models are keyed by layer (staging/..., marts/...)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or "main"
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "ref"
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+@dbt_assets(
+    manifest=read_manifest(),
+    project=dbt_project(),
+    dagster_dbt_translator=Kkm2DbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
+    ),
+    pool=DUCKDB_WRITER_POOL,
+)
+def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
+    with kkm2.writer():  # dbt's subprocess writes the warehouse: no other writer meanwhile
+        fingerprint = project_fingerprint()
+        with kkm2.warehouse() as con:  # the raw and audit tables exist even before the first submission
+            ensure_schema(con)
+            con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
+            built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
+        # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
+        # never depend on which code built which partition.
+        # dbt unit tests check the formulas, not the data: they run in `make test` (tests/test_dbt_time_zone.py,
+        # two OS time zones) and CI, not in every production build (5 s of every build's ~12 s).
+        args = ["build", "--exclude-resource-type", "unit_test"]
+        if fingerprint not in built:
+            args.append("--full-refresh")
+        # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
+        runs = kkm2.home.tmp / "dbt"
+        shutil.rmtree(runs, ignore_errors=True)
+        with stage("dbt"):
+            yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+        # Static, self-contained docs for the release (opened from disk, no server); they describe the models,
+        # so they are made again only when the project changed (6–7 s a build otherwise).
+        # They reuse this build's manifest and parse state (`--no-compile`): compiling every node again cost
+        # 4 of the 7 s.
+        docs = kkm2.home.tmp / "dbt_docs"
+        if not (docs / "static_index.html").exists() or fingerprint not in built:
+            shutil.rmtree(docs, ignore_errors=True)
+            with stage("dbt_docs"):
+                dbt.cli(
+                    ["--quiet", "docs", "generate", "--static", "--no-compile"],
+                    target_path=runs / context.run_id,
+                    raise_on_error=True,
+                ).wait()
+                docs.mkdir(parents=True)
+                shutil.copyfile(runs / context.run_id / "static_index.html", docs / "static_index.html")
+        with kkm2.warehouse() as con:
+            con.execute("DELETE FROM audit.dbt_state")
+            con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
