@@ -87,7 +87,8 @@ def test_release_has_parquet_per_table_with_codes_as_strings(demo_home):
         if "kommunekode" in f.schema_arrow.names:
             assert str(f.schema_arrow.field("kommunekode").type) == "string"
         assert f.metadata.row_group(0).column(0).compression == "ZSTD"
-        assert f.schema_arrow.field("release_id") is not None
+        assert f.schema_arrow.names.count("release_id") == 1  # every table says which release it is from
+        assert str(f.schema_arrow.field("release_id").type) == "string"
     kommuner = (
         pq.read_table(home.current / "exports" / "dim_kommune.parquet").column("kommunekode").to_pylist()
     )
