@@ -39,7 +39,7 @@ from pipeline.quality import gx_gate
 from pipeline.settings import Home, sandbox
 from pipeline.text import canonical_kommunekode, da_number
 from pipeline.timing import stage
-from pipeline.validation import FINDING_COLUMNS, SubmissionFile, ValidationResult, validate_files
+from pipeline.validation import FINDING_COLUMNS, Findings, SubmissionFile, ValidationResult, validate_files
 from pipeline.warehouse import LINEAGE_COLUMNS, ensure_schema
 
 
@@ -592,11 +592,7 @@ def ingest_failed(con, home: Home, sub: Submission, error: BaseException, profil
     now = datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            "INSERT INTO audit.findings VALUES (?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, 'intern_fejl', ?, "
-            "'fejl', 0)",
-            [sub.kommunekode, sub.aar, version, besked],
-        )
+        Findings(con, (sub.kommunekode, sub.aar, version)).add("intern_fejl", besked, antal=0)
         by_dataset: dict[str, list[str]] = {}
         for f in sub.files:
             if f.dataset:

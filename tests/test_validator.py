@@ -321,3 +321,24 @@ def test_no_finding_has_an_empty_message(mem, tmp_path):
     _, findings = validate(mem, tmp_path, files)
     assert errors(findings, "paakraevet")
     assert findings and all((f["besked"] or "").strip() for f in findings), findings
+
+
+def test_one_findings_writer_for_gate_1_and_the_warehouse(mem):
+    """A finding is written by column name, the same way into a validation's `_findings` and, with the
+    submission's key, into the warehouse's audit.findings (the columns in another order there)."""
+    from pipeline.validation import FINDING_COLUMNS, Findings
+    from pipeline.validation.core import FINDINGS_DDL
+    from pipeline.warehouse import ensure_schema
+
+    mem.execute(FINDINGS_DDL)
+    Findings(mem).add("ikke_laest", "Filen er ikke læst.", "advarsel", fil="x.csv", antal=0)
+    ensure_schema(mem)
+    Findings(mem, ("0101", 2024, 3)).add("intern_fejl", "Intern fejl.", dataset="forbrug", raekke=7)
+    assert mem.execute(f"SELECT {FINDING_COLUMNS} FROM _findings").fetchall() == [
+        (None, "x.csv", None, None, None, None, "ikke_laest", "Filen er ikke læst.", "advarsel", 0)
+    ]
+    assert mem.execute(
+        f"SELECT kommunekode, aar, version, {FINDING_COLUMNS} FROM audit.findings"
+    ).fetchall() == [
+        ("0101", 2024, 3, "forbrug", None, None, 7, None, None, "intern_fejl", "Intern fejl.", "fejl", 1)
+    ]

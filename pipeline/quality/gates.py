@@ -25,6 +25,7 @@ from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.faults import fault_point
 from pipeline.quality.gx_gate import _gx_module, pandas_batch_definition
 from pipeline.text import da_number
+from pipeline.validation import Findings
 
 NATIONAL = "nationalt"
 # A building's energy per m² is implausible outside the previous release's p1–p99 for its sektor; a sektor
@@ -603,10 +604,7 @@ def hold_back(
             "UPDATE audit.submissions SET status = 'holdt_tilbage' WHERE kommunekode = ? AND aar = ? AND version = ?",
             [r.kommunekode, r.aar, v],
         )
-        con.execute(
-            "INSERT INTO audit.findings VALUES (?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, 'fejl', 1)",
-            [r.kommunekode, r.aar, v, _rule(r), f"{prefix}: {r.besked}"],
-        )
+        Findings(con, (r.kommunekode, r.aar, v)).add(_rule(r), f"{prefix}: {r.besked}")
         held.append((r.kommunekode, r.aar, v))
     return held
 

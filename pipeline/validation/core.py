@@ -21,6 +21,40 @@ FINDINGS_DDL = """
         regel VARCHAR, besked VARCHAR, alvorlighed VARCHAR, antal BIGINT
     )
 """
+SUBMISSION_KEY = "kommunekode, aar, version"
+
+
+class Findings:
+    """The one writer of a finding, by column name: into a validation connection's `_findings` (gate 1, its
+    file and submission findings), or with `submission` = (kommunekode, aar, version) into the warehouse's
+    `audit.findings` (a submission held back by a failure or a gate). The rules' findings are written in bulk
+    by SQL into the same columns (FINDING_COLUMNS)."""
+
+    def __init__(self, con, submission: tuple[str, int, int] | None = None):
+        self.con = con
+        self.submission = submission
+
+    def add(
+        self,
+        regel: str,
+        besked: str,
+        alvorlighed: str = ERROR,
+        *,
+        dataset: str | None = None,
+        fil: str | None = None,
+        ark: str | None = None,
+        raekke: int | None = None,
+        kolonne: str | None = None,
+        vaerdi: str | None = None,
+        antal: int = 1,
+    ) -> None:
+        values = [dataset, fil, ark, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal]
+        if self.submission is None:
+            table, columns = "_findings", FINDING_COLUMNS
+        else:
+            table, columns = "audit.findings", f"{SUBMISSION_KEY}, {FINDING_COLUMNS}"
+            values = [*self.submission, *values]
+        self.con.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(values))})", values)
 
 
 @dataclass
@@ -82,10 +116,7 @@ class ValidationResult:
         antal: int = 1,
     ) -> None:
         """A submission-level finding beside the validator's (in the validation connection's `_findings`)."""
-        con.execute(
-            f"INSERT INTO _findings ({FINDING_COLUMNS}) VALUES (?, ?, NULL, NULL, NULL, NULL, ?, ?, ?, ?)",
-            [dataset, fil, regel, besked, alvorlighed, antal],
-        )
+        Findings(con).add(regel, besked, alvorlighed, dataset=dataset, fil=fil, antal=antal)
 
     def findings(self, con) -> list[dict]:
         cur = con.execute(

@@ -29,9 +29,10 @@ from pipeline.templates import TEMPLATE_SHEETS
 from pipeline.text import canonical_kommunekode, header_key
 from pipeline.timing import stage
 from pipeline.validation.core import (
-    ERROR,
+    FINDING_COLUMNS,
     FINDINGS_DDL,
     DatasetCounts,
+    Findings,
     SubmissionFile,
     ValidationResult,
     fold_sql,
@@ -63,41 +64,23 @@ class Validator:
         self.reads: dict[tuple[str, str | None], ReadResult | ReadError] = {}  # (relpath, sheet) -> table
         con.execute(FINDINGS_DDL)
         con.execute("DELETE FROM _findings")
+        self.findings = Findings(con)
 
     # ---- findings -------------------------------------------------------------------------------
-    def file_finding(
-        self,
-        dataset,
-        fil,
-        besked,
-        regel,
-        alvorlighed=ERROR,
-        kolonne=None,
-        vaerdi=None,
-        raekke=None,
-        antal=1,
-        ark=None,
-    ):
-        self.con.execute(
-            "INSERT INTO _findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [dataset, fil, ark, raekke, kolonne, vaerdi, regel, besked, alvorlighed, antal],
-        )
-
     def check(
         self, dataset, fil, check: F.FileCheck, kolonne_=None, vaerdi_=None, antal_=1, ark_=None, **fields
     ) -> None:
         """A finding of one of the file rules (pipeline.validation.rules.files)."""
-        self.file_finding(
-            dataset,
-            fil,
-            check.text(**fields),
+        self.findings.add(
             check.code,
+            check.text(**fields),
             check.severity,
-            kolonne_,
-            vaerdi_,
-            None,
-            antal_,
-            ark_,
+            dataset=dataset,
+            fil=fil,
+            ark=ark_,
+            kolonne=kolonne_,
+            vaerdi=vaerdi_,
+            antal=antal_,
         )
 
     # ---- the whole submission -------------------------------------------------------------------
@@ -421,7 +404,7 @@ class Validator:
         counts.skipped = skipped
         if counts.skipped:
             skipped_text = q(F.SPRUNGET_OVER.message.format(grund="{}", antal="{}"))
-            con.execute(f"""INSERT INTO _findings SELECT {q(name)}, _fil, NULL, min(_row), NULL, NULL,
+            con.execute(f"""INSERT INTO _findings ({FINDING_COLUMNS}) SELECT {q(name)}, _fil, NULL, min(_row), NULL, NULL,
                             {q(F.SPRUNGET_OVER.code)}, format({skipped_text}, any_value(_skip), count(*)),
                             {q(F.SPRUNGET_OVER.severity)},
                             count(*) FROM {t} WHERE _skip IS NOT NULL GROUP BY _fil""")
@@ -469,7 +452,7 @@ def row_findings_sql(name: str, t: str, rules: tuple[Rule, ...], ctx: dict[str, 
     besked = pick([message_sql(r.code, r.column, r.message, r.args, ctx) for r in rules])
     alvorlighed = pick([q(r.severity) for r in rules])
     return f"""
-        INSERT INTO _findings
+        INSERT INTO _findings ({FINDING_COLUMNS})
         SELECT {q(name)}, _fil, _ark, _row, {kolonne}, {vaerdi}, {regel}, {besked}, {alvorlighed}, 1
         FROM (SELECT *, unnest(_regler) AS _r FROM {t} WHERE _regler IS NOT NULL)
     """
@@ -479,14 +462,14 @@ def cross_findings_sql(name: str, t: str, rule: KeyRule | FileRule, ctx: dict[st
     besked = message_sql(rule.code, rule.column, rule.message, rule.args, ctx)
     if isinstance(rule, KeyRule):
         return f"""
-            INSERT INTO _findings
+            INSERT INTO _findings ({FINDING_COLUMNS})
             SELECT {q(name)}, _fil, _ark, _row, {q(rule.column)}, CAST({_value(rule, ctx)} AS VARCHAR),
                    {q(rule.code)}, {besked}, {q(rule.severity)}, 1
             FROM {t} JOIN ({fill(rule.rows, ctx)}) k USING (_fil, _row)
         """
     value = fill(rule.value, ctx) if rule.value else "NULL"
     return f"""
-        INSERT INTO _findings
+        INSERT INTO _findings ({FINDING_COLUMNS})
         SELECT {q(name)}, fil, NULL, raekke, {q(rule.column)}, CAST({value} AS VARCHAR), {q(rule.code)},
                {besked}, {q(rule.severity)}, antal
         FROM ({fill(rule.rows, ctx)})
