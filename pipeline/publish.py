@@ -30,6 +30,7 @@ from pipeline.feedback import write_feedback
 from pipeline.report import write_report
 from pipeline.settings import SEEDS_DIR, TIME_ZONE, Home, connect
 from pipeline.timing import stage
+from pipeline.validation.core import q
 
 # Who gets what (ARCHITECTURE.md, principle 9). Participating municipalities see each other's
 # municipality-level figures by name: exports/. Building-level tables go to each municipality's own folder:
@@ -299,7 +300,7 @@ def _copy_comments(con, table: str, schema: str = "marts") -> tuple[str | None, 
         [schema, table],
     ).fetchall() or [(None,)]
     if comment:
-        con.execute(f"COMMENT ON TABLE rel.main.{table} IS {_lit(comment)}")
+        con.execute(f"COMMENT ON TABLE rel.main.{table} IS {q(comment)}")
     columns = dict(
         con.execute(
             "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = ? "
@@ -309,12 +310,8 @@ def _copy_comments(con, table: str, schema: str = "marts") -> tuple[str | None, 
     )
     columns.update(METADATA_COLUMNS)
     for col, text in columns.items():
-        con.execute(f'COMMENT ON COLUMN rel.main.{table}."{col}" IS {_lit(text)}')
+        con.execute(f'COMMENT ON COLUMN rel.main.{table}."{col}" IS {q(text)}')
     return comment, columns
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def switch_current(home: Home, release: Path) -> None:

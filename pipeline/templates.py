@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.contract.datasets import CONTRACT_VERSION, DATASETS
-from pipeline.contract.model import TYPE_TEXT_DA, Dataset
+from pipeline.contract.model import TYPES, Dataset
 
 HELP_SHEET = "Vejledning"
 CODES_SHEET = "Koder"
@@ -81,7 +81,7 @@ def write_xlsx(datasets: list[Dataset], path: Path) -> Path:
                     required,
                     c.help,
                     c.unit or "",
-                    TYPE_TEXT_DA[c.type],
+                    TYPES[c.type].da,
                     c.expected_da(),
                     c.example or "",
                 ]

@@ -6,31 +6,36 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.contract import codes as code_lists
-from pipeline.text import header_key
+from pipeline.text import da_number_short, header_key
 
 ColumnType = Literal["text", "int", "dec", "date", "ts", "tsdate", "bool", "code"]
 
-# The type each contract type has in the raw tables (DuckDB).
-SQL_TYPES: dict[str, str] = {
-    "text": "VARCHAR",
-    "int": "BIGINT",
-    "dec": "DOUBLE",
-    "date": "DATE",
-    "ts": "TIMESTAMPTZ",
-    "tsdate": "TIMESTAMPTZ",
-    "bool": "BOOLEAN",
-    "code": "VARCHAR",
-}
 
-TYPE_TEXT_DA: dict[str, str] = {
-    "text": "tekst",
-    "int": "et helt tal",
-    "dec": "et tal (decimalkomma eller -punktum)",
-    "date": "en dato (2024-03-01, 01-03-2024 eller 01.03.2024)",
-    "ts": "et tidspunkt (2024-03-01 08:00, ISO 8601 med eller uden tidszone)",
-    "tsdate": "en dato eller et tidspunkt",
-    "bool": "ja/nej (1/0, true/false, j/n)",
-    "code": "en kode fra kodelisten",
+@dataclass(frozen=True)
+class TypeSpec:
+    """What a contract type is everywhere it appears: in the raw tables (DuckDB), in the published JSON Schema
+    (type and format) and in Danish for people (templates, docs, findings)."""
+
+    sql: str
+    json: str
+    da: str
+    json_format: str | None = None
+
+
+TYPES: dict[str, TypeSpec] = {
+    "text": TypeSpec("VARCHAR", "string", "tekst"),
+    "int": TypeSpec("BIGINT", "integer", "et helt tal"),
+    "dec": TypeSpec("DOUBLE", "number", "et tal (decimalkomma eller -punktum)"),
+    "date": TypeSpec("DATE", "string", "en dato (2024-03-01, 01-03-2024 eller 01.03.2024)", "date"),
+    "ts": TypeSpec(
+        "TIMESTAMPTZ",
+        "string",
+        "et tidspunkt (2024-03-01 08:00, ISO 8601 med eller uden tidszone)",
+        "date-time",
+    ),
+    "tsdate": TypeSpec("TIMESTAMPTZ", "string", "en dato eller et tidspunkt"),
+    "bool": TypeSpec("BOOLEAN", "boolean", "ja/nej (1/0, true/false, j/n)"),
+    "code": TypeSpec("VARCHAR", "string", "en kode fra kodelisten"),
 }
 
 
@@ -59,7 +64,7 @@ class Column:
 
     @property
     def sql_type(self) -> str:
-        return SQL_TYPES[self.type]
+        return TYPES[self.type].sql
 
     def code_values(self) -> tuple[str, ...]:
         return code_lists.codes(self.codes) if self.codes else ()
@@ -73,26 +78,19 @@ class Column:
             vals = self.code_values()
             shown = ", ".join(vals) if len(vals) <= 15 else ", ".join(vals[:15]) + ", …"
             return f"en af: {shown}"
-        parts = [TYPE_TEXT_DA[self.type]]
+        parts = [TYPES[self.type].da]
         if self.min is not None and self.max is not None:
             op = "over" if self.min_exclusive else "mindst"
-            parts.append(f"{op} {_num(self.min)} og højst {_num(self.max)}")
+            parts.append(f"{op} {da_number_short(self.min)} og højst {da_number_short(self.max)}")
         elif self.min is not None:
-            parts.append(("over " if self.min_exclusive else "mindst ") + _num(self.min))
+            parts.append(("over " if self.min_exclusive else "mindst ") + da_number_short(self.min))
         elif self.max is not None:
-            parts.append("højst " + _num(self.max))
+            parts.append("højst " + da_number_short(self.max))
         if self.max_len:
             parts.append(f"højst {self.max_len} tegn")
         if self.pattern_text:
             parts.append(self.pattern_text)
         return ", ".join(parts)
-
-
-def _num(x: float) -> str:
-    """Danish number format: 200.000 and 0,7."""
-    if float(x).is_integer():
-        return f"{int(x):,}".replace(",", ".")
-    return f"{x:,}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 @dataclass(frozen=True)

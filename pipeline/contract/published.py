@@ -6,29 +6,18 @@ from __future__ import annotations
 import json
 
 from pipeline.contract.datasets import CONTRACT_VERSION, DATASETS
-from pipeline.contract.model import TYPE_TEXT_DA, Column, Dataset, _num
+from pipeline.contract.model import TYPES, Column, Dataset
 from pipeline.contract.samples import sample_csv
 from pipeline.settings import REPO_ROOT
+from pipeline.text import da_number_short
 
 DOCS_DIR = REPO_ROOT / "docs"
 
-JSON_TYPES = {
-    "text": "string",
-    "code": "string",
-    "int": "integer",
-    "dec": "number",
-    "bool": "boolean",
-    "date": "string",
-    "ts": "string",
-    "tsdate": "string",
-}
-FORMATS = {"date": "date", "ts": "date-time"}
-
 
 def _property(c: Column) -> dict:
-    p: dict = {"title": c.label, "description": c.help, "type": JSON_TYPES[c.type]}
-    if c.type in FORMATS:
-        p["format"] = FORMATS[c.type]
+    p: dict = {"title": c.label, "description": c.help, "type": TYPES[c.type].json}
+    if TYPES[c.type].json_format:
+        p["format"] = TYPES[c.type].json_format
     if c.codes:
         values = c.code_values()
         p["enum"] = [int(v) for v in values] if c.type == "int" else list(values)
@@ -105,7 +94,7 @@ def render_markdown() -> str:
         for c in ds.columns:
             required = "ja" if c.required else (c.required_text or "nej")
             lines.append(
-                f"| `{c.name}` | {c.label} | {TYPE_TEXT_DA[c.type]} | {required} | {c.help} | {_rule(c)} | "
+                f"| `{c.name}` | {c.label} | {TYPES[c.type].da} | {required} | {c.help} | {_rule(c)} | "
                 f"{c.example or ''} |"
             )
         lines += [
@@ -129,7 +118,7 @@ def render_markdown() -> str:
         "|---|---|---|",
         *(f"| `{c.code}` | {c.severity} | {_cell(c.doc or c.message)} |" for c in FILE_CHECKS),
         "",
-        f"Tal skrives med decimalkomma eller -punktum; tusindtalsadskiller punktum (fx {_num(1234.5)}).",
+        f"Tal skrives med decimalkomma eller -punktum; tusindtalsadskiller punktum (fx {da_number_short(1234.5)}).",
     ]
     return "\n".join(lines) + "\n"
 

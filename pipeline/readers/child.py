@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 from pipeline.limits import MB, Limits
+from pipeline.text import da_number
 
 # A number a reader took from a typed cell (an XLSX number, a JSON number) is written as text with this mark
 # in front: it is canonical (decimal point, no grouping), so the validator never applies a column's Danish
@@ -36,10 +37,6 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 
 class FileFinding(Exception):
     """A Danish file-level finding."""
-
-
-def da_int(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 class FloatText(str):
@@ -157,8 +154,8 @@ def check_workbook(path: Path, lim: Limits) -> None:
         total = sum(i.file_size for i in infos)
         if len(infos) > 10_000 or total > lim.uncompressed_mb * MB:
             raise FileFinding(
-                f"Regnearket fylder {da_int(total // MB)} MB udpakket ({da_int(len(infos))} dele); højst "
-                f"{da_int(lim.uncompressed_mb)} MB er tilladt. Del det op i flere filer, eller gem det som CSV."
+                f"Regnearket fylder {da_number(total // MB)} MB udpakket ({da_number(len(infos))} dele); højst "
+                f"{da_number(lim.uncompressed_mb)} MB er tilladt. Del det op i flere filer, eller gem det som CSV."
             )
         for info in infos:
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
@@ -178,8 +175,8 @@ def check_workbook(path: Path, lim: Limits) -> None:
             if rows * cols > lim.cells:
                 ref = f"{c1.decode()}{r1.decode()}:{c2.decode()}{r2.decode()}"
                 raise FileFinding(
-                    f"Et ark i regnearket spænder over {ref}: {da_int(rows)} rækker × {da_int(cols)} kolonner = "
-                    f"{da_int(rows * cols)} celler; højst {da_int(lim.cells)} er tilladt. Slet tomme rækker og "
+                    f"Et ark i regnearket spænder over {ref}: {da_number(rows)} rækker × {da_number(cols)} kolonner = "
+                    f"{da_number(rows * cols)} celler; højst {da_number(lim.cells)} er tilladt. Slet tomme rækker og "
                     "kolonner uden for dataene (eller formatering langt nede i arket), og gem igen."
                 )
 
@@ -211,8 +208,8 @@ def read_workbook(path: Path, out: Path, lim: Limits) -> dict:
             continue
         if sheet.height * sheet.width > lim.cells:
             entry["error"] = (
-                f"Arket '{entry['name']}' har {da_int(sheet.height)} rækker × {da_int(sheet.width)} kolonner; højst "
-                f"{da_int(lim.cells)} celler er tilladt."
+                f"Arket '{entry['name']}' har {da_number(sheet.height)} rækker × {da_number(sheet.width)} kolonner; højst "
+                f"{da_number(lim.cells)} celler er tilladt."
             )
             continue
         writer = None
@@ -223,7 +220,7 @@ def read_workbook(path: Path, out: Path, lim: Limits) -> dict:
                     continue  # rows above the header
                 if len(values) > lim.columns:
                     entry["error"] = (
-                        f"Arket '{entry['name']}' har {da_int(len(values))} kolonner; højst {da_int(lim.columns)} er "
+                        f"Arket '{entry['name']}' har {da_number(len(values))} kolonner; højst {da_number(lim.columns)} er "
                         "tilladt."
                     )
                     break
@@ -291,7 +288,7 @@ def read_json_file(path: Path, out: Path, lim: Limits) -> dict:
             headers.setdefault(k, None)
             if len(headers) > lim.columns:
                 raise FileFinding(
-                    f"JSON-filen har mere end {da_int(lim.columns)} forskellige felter; det er for mange."
+                    f"JSON-filen har mere end {da_number(lim.columns)} forskellige felter; det er for mange."
                 )
     names = list(headers)
     writer = TableWriter(out / "0.arrow", len(names))

@@ -23,8 +23,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.limits import MB, limits
-from pipeline.readers.child import da_int
 from pipeline.readers.csv import ReadError, ReadResult, _too_many_columns
+from pipeline.text import da_number
 
 
 def new_table() -> str:
@@ -49,7 +49,7 @@ def _crash_text(kind: str, returncode: int) -> str:
         sig = f"kode {returncode}"
     return (
         f"{what} kunne ikke læses: læseprogrammet stoppede uventet ({sig}). Det sker, når en fil kræver mere end "
-        f"{da_int(lim.reader_memory_mb)} MB hukommelse at læse, fx et ark med en celle langt ude til højre eller "
+        f"{da_number(lim.reader_memory_mb)} MB hukommelse at læse, fx et ark med en celle langt ude til højre eller "
         "nederst, eller en pakket fil, der fylder meget udpakket. Gem filen igen uden tomme områder, eller som CSV."
     )
 
@@ -73,7 +73,7 @@ def read_in_child(kind: str, path: Path, tmp_dir: Path) -> tuple[Path, list[Chil
     except subprocess.TimeoutExpired as e:
         shutil.rmtree(out, ignore_errors=True)
         raise ReadError(
-            f"Filen kunne ikke læses inden for {da_int(lim.reader_seconds)} sekunder; den er for stor eller "
+            f"Filen kunne ikke læses inden for {da_number(lim.reader_seconds)} sekunder; den er for stor eller "
             "usædvanligt opbygget. Del den op, eller gem den som CSV."
         ) from e
     meta_path = out / "meta.json"
@@ -129,7 +129,7 @@ def read_json(con, path: Path, tmp_dir: Path) -> ReadResult:
     size = path.stat().st_size
     if size > lim.json_mb * MB:
         raise ReadError(
-            f"JSON-filen fylder {da_int(size // MB)} MB; højst {da_int(lim.json_mb)} MB er tilladt for JSON. Del "
+            f"JSON-filen fylder {da_number(size // MB)} MB; højst {da_number(lim.json_mb)} MB er tilladt for JSON. Del "
             "den op, eller send den som CSV eller Parquet."
         )
     folder, [t] = read_in_child("json", path, tmp_dir)
@@ -155,8 +155,8 @@ def read_parquet(con, path: Path) -> ReadResult:
         raise ReadError(f"Filen kan ikke læses som Parquet: {_first_line(e, p)}") from e
     if rows > lim.parquet_rows or unpacked > lim.uncompressed_mb * MB:
         raise ReadError(
-            f"Parquet-filen har {da_int(rows)} rækker og fylder {da_int(unpacked // MB)} MB udpakket; højst "
-            f"{da_int(lim.parquet_rows)} rækker og {da_int(lim.uncompressed_mb)} MB er tilladt. Del den op."
+            f"Parquet-filen har {da_number(rows)} rækker og fylder {da_number(unpacked // MB)} MB udpakket; højst "
+            f"{da_number(lim.parquet_rows)} rækker og {da_number(lim.uncompressed_mb)} MB er tilladt. Del den op."
         )
     if len(cols) > lim.columns:
         raise ReadError(_too_many_columns(len(cols), lim.columns))

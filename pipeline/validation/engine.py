@@ -21,12 +21,11 @@ from pipeline.contract.datasets import DATASETS, VALIDATION_ORDER, dataset_for_f
 from pipeline.contract.model import Column, Dataset
 from pipeline.contract.profiles import Profile, detect_builtin
 from pipeline.limits import MB, limits
-from pipeline.readers.child import da_int
 from pipeline.readers.csv import ReadError, ReadResult, read_csv
 from pipeline.readers.other import Workbook, read_json, read_parquet
 from pipeline.settings import seal
 from pipeline.templates import TEMPLATE_SHEETS
-from pipeline.text import canonical_kommunekode, header_key
+from pipeline.text import canonical_kommunekode, da_number, header_key
 from pipeline.timing import stage
 from pipeline.validation.core import (
     FINDING_COLUMNS,
@@ -162,7 +161,7 @@ class Validator:
         size, lim = path.stat().st_size, limits()
         if size > lim.file_bytes:
             raise ReadError(
-                f"Filen fylder {da_int(size // MB)} MB; højst {da_int(lim.file_mb)} MB er tilladt pr. fil. Del den "
+                f"Filen fylder {da_number(size // MB)} MB; højst {da_number(lim.file_mb)} MB er tilladt pr. fil. Del den "
                 "op i flere filer (fx én pr. måler eller pr. måned)."
             )
 
@@ -246,7 +245,7 @@ class Validator:
             "aar_start": year_start(y),
             "aar_slut": year_start(y + 1),
             "felt_tegn": str(self.limits.field_chars),
-            "felt_tegn_da": q(da_int(self.limits.field_chars)),
+            "felt_tegn_da": q(da_number(self.limits.field_chars)),
             "t": t,
             # rows still in play: not skipped and without an error so far
             "c": f"(SELECT * FROM {t} WHERE _skip IS NULL AND (_fil, _row) NOT IN (SELECT (fil, raekke) "
