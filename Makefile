@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha25
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser manifest demo run test lint format dev generate clean bench fuzz
+.PHONY: install browser manifest demo run test lint format dev generate snapshot clean bench fuzz
 
 install: $(STAMP)
 
@@ -54,6 +54,9 @@ format: install
 
 generate: install  ## regenerate files derived from the contract
 	$(BIN)/kkm2 generate
+
+snapshot: install manifest  ## the asset graph as committed JSON (tests/snapshots/asset_graph.json)
+	$(BIN)/python -m pipeline.defs.snapshot
 
 dev: install manifest  ## Dagster UI on http://localhost:3000
 	mkdir -p "$(KKM2_HOME)/dagster"

@@ -13,6 +13,18 @@ def test_definitions_load_and_validate():
     assert {j.name for j in defs.resolve_all_job_defs()} >= {"ingest", "build"}
 
 
+def test_the_whole_asset_graph_is_the_committed_snapshot():
+    """Every asset (group, kinds, deps, checks, pool, partitions, backfill policy, automation), job, sensor and
+    schedule, against tests/snapshots/asset_graph.json: a deliberate change is `make snapshot` and a reviewed
+    diff of that file."""
+    from pipeline.defs.snapshot import SNAPSHOT_PATH, render
+
+    assert SNAPSHOT_PATH.exists(), "run `make snapshot`"
+    assert render(defs) == SNAPSHOT_PATH.read_text(encoding="utf-8"), (
+        "the asset graph changed: `make snapshot`"
+    )
+
+
 def test_asset_graph_snapshot():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
