@@ -112,3 +112,11 @@ def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version(tmp_
     )
     assert invocation.adapter is None
     assert invocation.is_successful()
+
+
+def test_the_build_recomputes_everything_only_when_the_dbt_project_changed():
+    from pipeline.defs.dbt_assets import dbt_build_args
+
+    assert dbt_build_args("abc", {"abc"}) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args("abc", {"old"})[-1] == "--full-refresh"
+    assert dbt_build_args("abc", set())[-1] == "--full-refresh"  # a new warehouse

@@ -298,3 +298,20 @@ def test_identical_validations_are_taken_from_the_previous_release_and_changed_o
     third.finish()
     assert third.fresh == 0 and (tmp_path / "r3" / "static").is_dir()
     assert (tmp_path / "r3" / "0101" / "index.html").exists()
+
+
+def test_what_holds_a_version_back_in_each_round_of_gate_3():
+    from pipeline.quality.gates import NATIONAL, CheckResult, to_hold_back
+
+    def result(gate, k, status):
+        return CheckResult(gate, "kontrol", k, 2024, status, 10, int(status != "ok"), "besked")
+
+    own3 = result("3", "0101", "fejl")
+    national3 = result("3", NATIONAL, "fejl")
+    ok3 = result("3", "0147", "ok")
+    broken2 = result("2", "0151", "fejl")  # gate 2 could not run for 0151
+    warning2 = result("2", "0153", "advarsel")  # gate 2 only warns
+    r3, r2 = [own3, national3, ok3], [broken2, warning2]
+    assert to_hold_back(r3, r2, first_round=True) == [own3, broken2]
+    assert to_hold_back(r3, r2, first_round=False) == [own3]
+    assert to_hold_back([national3, ok3], [warning2], first_round=True) == []

@@ -113,6 +113,18 @@ def read_manifest() -> dict:
         return json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
 
+def dbt_build_args(fingerprint: str, built: set[str]) -> list[str]:
+    """The build's dbt command. Incremental models are recomputed in full when the project (models, macros,
+    seeds) is not the one the warehouse was last built with (`built`: audit.dbt_state), so published figures
+    never depend on which code built which partition. dbt unit tests check the formulas, not the data: they
+    run in `make test` (tests/test_dbt_time_zone.py, two OS time zones) and CI, not in every production build
+    (5 s of every build's ~12 s)."""
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if fingerprint not in built:
+        args.append("--full-refresh")
+    return args
+
+
 class Kkm2DbtTranslator(DagsterDbtTranslator):
     """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
     assets; models are keyed by layer (staging/..., marts/...)."""
@@ -144,13 +156,7 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
             ensure_schema(con)
             con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
             built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
-        # Incremental models are recomputed in full when models, macros or seeds changed, so published figures
-        # never depend on which code built which partition.
-        # dbt unit tests check the formulas, not the data: they run in `make test` (tests/test_dbt_time_zone.py,
-        # two OS time zones) and CI, not in every production build (5 s of every build's ~12 s).
-        args = ["build", "--exclude-resource-type", "unit_test"]
-        if fingerprint not in built:
-            args.append("--full-refresh")
+        args = dbt_build_args(fingerprint, built)
         # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
         runs = kkm2.home.tmp / "dbt"
         shutil.rmtree(runs, ignore_errors=True)

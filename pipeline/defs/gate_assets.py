@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource
 from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES
-from pipeline.quality.gates import NATIONAL, DocsWriter, gate2, gate3, hold_back, record
+from pipeline.quality.gates import DocsWriter, gate2, gate3, hold_back, record, to_hold_back
 from pipeline.status import write_snapshot
 from pipeline.timing import stage
 
@@ -76,13 +76,8 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             r2 = gate2(con, docs, previous)
             r3 = gate3(con, docs)
         earlier_failures = []
-        # a gate-2 check only warns; one that could not run for a municipality holds it back (first round only:
-        # gate 2 is not run again, and its version is held by then)
-        broken2 = [r for r in r2 if r.status == "fejl" and r.kommunekode != NATIONAL]
         for round_ in range(MAX_ROUNDS):
-            local = [r for r in r3 if r.failed and r.kommunekode != NATIONAL] + (
-                broken2 if round_ == 0 else []
-            )
+            local = to_hold_back(r3, r2, first_round=round_ == 0)
             if not local:
                 break
             with kkm2.warehouse() as con:
@@ -90,7 +85,7 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             if not newly:
                 break
             held += newly
-            earlier_failures += [r for r in local if r not in broken2]  # those are in r2
+            earlier_failures += [r for r in local if r not in r2]  # gate 2's are recorded with r2
             context.log.warning(f"Gate 3 holder tilbage og bygger igen uden: {newly}")
             runs = home.tmp / "dbt_gate"
             shutil.rmtree(runs, ignore_errors=True)

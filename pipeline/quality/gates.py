@@ -609,6 +609,17 @@ def hold_back(
     return held
 
 
+def to_hold_back(r3: list[CheckResult], r2: list[CheckResult], first_round: bool) -> list[CheckResult]:
+    """The failures that hold a municipality's version back in a round of gate 3: its own failed gate-3
+    checks, and in the first round a gate-2 check that could not run for it (gate 2 otherwise only warns, and is
+    not run again; by the next round that version is held). A national failure never holds one back: it stops
+    publication."""
+    local = [r for r in r3 if r.failed and r.kommunekode != NATIONAL]
+    if first_round:
+        local += [r for r in r2 if r.status == "fejl" and r.kommunekode != NATIONAL]
+    return local
+
+
 def _rule(r: CheckResult) -> str:
     return f"gate{r.gate}_{r.kontrol}" if r.gate.isdigit() else f"{r.gate}_{r.kontrol}"
 
