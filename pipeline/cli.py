@@ -190,28 +190,18 @@ def cmd_status(args) -> int:
             continue
         tid = r["oprettet_tid"].strftime("%Y-%m-%d %H:%M")
         act = str(active.get(key, "-")) + ("*" if key in pinned else "")
-        if r["dataset"] is None:
-            print(f"{key[0]:8} {key[1]:<5} {act:>5} {r['version']:>6} {tid:17} {'-':22} {r['status']:17}")
-            continue
         print(
             f"{key[0]:8} {key[1]:<5} {act:>5} {r['version']:>6} {tid:17} {r['dataset']:22} "
-            f"{_dataset_state(r):17} {r['raekker_modtaget']:>9} {r['raekker_accepteret']:>10} "
+            f"{r['tilstand']:17} {r['raekker_modtaget']:>9} {r['raekker_accepteret']:>10} "
             f"{r['raekker_afvist']:>7} {r['raekker_sprunget_over']:>8}"
         )
     print("* fastlåst af stewarden (kkm2 unpin frigiver)")
     return 0
 
 
-def _dataset_state(r: dict) -> str:
-    if r["status"] != "godkendt":
-        return r["status"]
-    if r["raekker_accepteret"] == 0 and r["raekker_afvist"] > 0:
-        return "afvist"
-    return "delvist_godkendt" if r["raekker_afvist"] > 0 else "godkendt"
-
-
 def cmd_versions(args) -> int:
     """Every version of one submission, from the status snapshot."""
+    from pipeline.states import DatasetState
     from pipeline.status import read_snapshot
 
     home = home_from_env(args.home)
@@ -228,7 +218,7 @@ def cmd_versions(args) -> int:
         aktiv = ("ja" + (" (fastlåst)" if r0["fastlaast"] else "")) if r0["aktiv"] else ""
         acc = sum(r["raekker_accepteret"] or 0 for r in rs)
         rej = sum(r["raekker_afvist"] or 0 for r in rs)
-        n = sum(1 for r in rs if r["dataset"])
+        n = sum(1 for r in rs if r["tilstand"] != DatasetState.MANGLER)
         print(
             f"{v:>7} {r0['oprettet_tid'].strftime('%Y-%m-%d %H:%M:%S'):19} {r0['status']:14} {aktiv:6} "
             f"{n:>7} {acc:>10} {rej:>7}"
@@ -238,7 +228,8 @@ def cmd_versions(args) -> int:
 
 def _steward_action(args, action) -> int:
     from pipeline.locking import running_writer, writer_lock
-    from pipeline.status import StewardError, write_snapshot
+    from pipeline.states import StewardError
+    from pipeline.status import write_snapshot
     from pipeline.warehouse import ensure_schema
 
     home = home_from_env(args.home)
@@ -264,7 +255,7 @@ def _steward_action(args, action) -> int:
 
 
 def cmd_pin(args) -> int:
-    from pipeline.status import pin
+    from pipeline.states import pin
 
     def action(con):
         pin(con, args.kommune, args.aar, args.version, args.reason)
@@ -274,7 +265,7 @@ def cmd_pin(args) -> int:
 
 
 def cmd_unpin(args) -> int:
-    from pipeline.status import unpin
+    from pipeline.states import unpin
 
     def action(con):
         v = unpin(con, args.kommune, args.aar, args.reason)
@@ -306,7 +297,7 @@ def cmd_releases(args) -> int:
 
 def cmd_release_freeze(args) -> int:
     from pipeline.releases import ReleaseError, freeze
-    from pipeline.status import who
+    from pipeline.states import who
 
     home = home_from_env(args.home)
     try:
@@ -353,7 +344,7 @@ def cmd_sql(args) -> int:
 
 
 def cmd_accept(args) -> int:
-    from pipeline.status import accept
+    from pipeline.states import accept
 
     def action(con):
         v = accept(con, args.kommune, args.aar, args.reason)

@@ -37,6 +37,7 @@ from pipeline.folders import (
 from pipeline.limits import limits
 from pipeline.quality import gx_gate
 from pipeline.settings import Home, sandbox
+from pipeline.states import LandingOutcome, SubmissionStatus, version_status
 from pipeline.text import canonical_kommunekode, da_number
 from pipeline.timing import stage
 from pipeline.validation import FINDING_COLUMNS, Findings, SubmissionFile, ValidationResult, validate_files
@@ -380,9 +381,7 @@ class IngestResult:
     kommunekode: str
     aar: int
     version: int | None
-    status: (
-        str  # godkendt | holdt_tilbage | afventer_godkendelse | uaendret | vagt (mass removal: nothing done)
-    )
+    status: str  # a states.SubmissionStatus when a version was made, else a states.LandingOutcome
     counts: dict = field(default_factory=dict)
     gx: dict = field(default_factory=dict)
     besked: str | None = None
@@ -453,17 +452,17 @@ def prepare_submission(
                 sub.kommunekode,
                 sub.aar,
                 None,
-                "venter",
+                LandingOutcome.VENTER,
                 besked=f"Filen {changed} ændrede sig under indlæsningen; den indlæses ved næste kig.",
             )
         finally:
             hashes.save()
     if last and last[1] == fp:
-        return IngestResult(sub.kommunekode, sub.aar, last[0], "uaendret")
+        return IngestResult(sub.kommunekode, sub.aar, last[0], LandingOutcome.UAENDRET)
     if last and (
         guard := mass_removal([e["fil"] for e in json.loads(last[2])], [e["fil"] for e in entries], sub.klar)
     ):
-        return IngestResult(sub.kommunekode, sub.aar, last[0], "vagt", besked=guard)
+        return IngestResult(sub.kommunekode, sub.aar, last[0], LandingOutcome.VAGT, besked=guard)
     version = (last[0] + 1) if last else 1
     # Validate the archived bytes: what was checked is exactly what was kept. A file over the size limit was
     # not kept; the validator rejects it by its size without reading it.
@@ -497,9 +496,9 @@ def commit_submission(con, p: Prepared) -> IngestResult:
     sub, result = p.sub, p.result
     try:
         ensure_schema(con)
-        status = "godkendt" if p.passed else "holdt_tilbage"
-        if p.passed and (drop := volume_drop(con, p.vcon, sub, result.accepted_tables.get("bygninger"))):
-            status = "afventer_godkendelse"
+        drop = volume_drop(con, p.vcon, sub, result.accepted_tables.get("bygninger")) if p.passed else None
+        status = version_status(p.passed, volume_dropped=drop is not None)
+        if drop:
             result.add_finding(p.vcon, "bygninger", None, "gate2_fald_i_omfang", drop, "advarsel")
         with stage("raw_write"):
             _write_version(con, p.vcon, sub, p.version, p.fp, p.entries, result, p.gx, status)
@@ -587,7 +586,9 @@ def ingest_failed(con, home: Home, sub: Submission, error: BaseException, profil
         [sub.kommunekode, sub.aar],
     ).fetchall()
     if last and last[0][1] == marker:
-        return IngestResult(sub.kommunekode, sub.aar, last[0][0], "holdt_tilbage", besked=besked)
+        return IngestResult(
+            sub.kommunekode, sub.aar, last[0][0], SubmissionStatus.HOLDT_TILBAGE, besked=besked
+        )
     version = last[0][0] + 1 if last else 1
     now = datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
@@ -603,14 +604,22 @@ def ingest_failed(con, home: Home, sub: Submission, error: BaseException, profil
                 [sub.kommunekode, sub.aar, version, ds, json.dumps(files, ensure_ascii=False)],
             )
         con.execute(
-            "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, 'holdt_tilbage', '{}')",
-            [sub.kommunekode, sub.aar, version, now, marker, json.dumps(entries, ensure_ascii=False)],
+            "INSERT INTO audit.submissions VALUES (?, ?, ?, ?, ?, ?, ?, '{}')",
+            [
+                sub.kommunekode,
+                sub.aar,
+                version,
+                now,
+                marker,
+                json.dumps(entries, ensure_ascii=False),
+                SubmissionStatus.HOLDT_TILBAGE,
+            ],
         )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return IngestResult(sub.kommunekode, sub.aar, version, "holdt_tilbage", besked=besked)
+    return IngestResult(sub.kommunekode, sub.aar, version, SubmissionStatus.HOLDT_TILBAGE, besked=besked)
 
 
 # Gate 2 at ingestion: a municipality's building count or total area falling by more than this share against

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.ingest import discover, mass_removal, sha256_file
+from pipeline.states import LandingOutcome
 
 SETTLE_SECONDS = float(os.environ.get("KKM2_SETTLE_SECONDS", "120"))
 
@@ -41,7 +42,7 @@ class WatchState:
 class Decision:
     kommunekode: str
     aar: int
-    kind: str  # ny | aendret | uaendret | venter | vagt | forsvundet
+    kind: LandingOutcome
     detail: str = ""
 
 
@@ -93,25 +94,27 @@ def scan(
             files[rel] = [st.st_size, st.st_mtime_ns, sha]
             entries.append(f"{f.relpath}\t{sha}")
         if not settled:
-            decisions.append(Decision(k, aar, "venter", "filer ændrer sig endnu eller er for nye"))
+            decisions.append(
+                Decision(k, aar, LandingOutcome.VENTER, "filer ændrer sig endnu eller er for nye")
+            )
             continue
         fp = hashlib.sha256("\n".join(sorted(entries) + [extra]).encode()).hexdigest()
         if requested.get(key) == fp:
-            decisions.append(Decision(k, aar, "uaendret"))
+            decisions.append(Decision(k, aar, LandingOutcome.UAENDRET))
             continue
         current = sorted(f.relpath for f in sub.files)
         guard = mass_removal(requested_files.get(key, []), current, sub.klar)
         if guard:
-            decisions.append(Decision(k, aar, "vagt", guard))
+            decisions.append(Decision(k, aar, LandingOutcome.VAGT, guard))
             messages.append(f"{key}: {guard}")
             continue
-        decisions.append(Decision(k, aar, "aendret" if key in requested else "ny"))
+        decisions.append(Decision(k, aar, LandingOutcome.AENDRET if key in requested else LandingOutcome.NY))
         requested[key] = fp
         requested_files[key] = current
         wanted.setdefault(k, []).append(key)
     for key in sorted(set(requested) - seen):
         k, aar = key.split("/")
-        decisions.append(Decision(k, int(aar), "forsvundet"))
+        decisions.append(Decision(k, int(aar), LandingOutcome.FORSVUNDET))
         messages.append(
             f"{key}: mappen er forsvundet fra landing/; den indlæste version er uændret. Er drevet monteret?"
         )

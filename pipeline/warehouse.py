@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS audit.submissions (
     oprettet_tid TIMESTAMPTZ NOT NULL,
     fingeraftryk VARCHAR NOT NULL,      -- sha256 over the sorted (file, sha256) pairs
     filer VARCHAR NOT NULL,             -- JSON: [{fil, sha256, bytes, dataset, arkiv}]
-    status VARCHAR NOT NULL,            -- godkendt | holdt_tilbage
+    status VARCHAR NOT NULL,            -- pipeline.states.SubmissionStatus
     gx_resultat VARCHAR,                -- JSON summary of the GX re-check
     PRIMARY KEY (kommunekode, aar, version)
 );
@@ -100,7 +100,7 @@ CREATE TABLE IF NOT EXISTS audit.pins (
     PRIMARY KEY (kommunekode, aar)
 );
 CREATE TABLE IF NOT EXISTS audit.steward_log (
-    handling VARCHAR NOT NULL,          -- fastlaas | frigiv | accepter
+    handling VARCHAR NOT NULL,          -- pipeline.states.StewardAction
     kommunekode VARCHAR NOT NULL,
     aar INTEGER NOT NULL,
     version INTEGER,
@@ -127,6 +127,9 @@ def raw_table_ddl(dataset: Dataset) -> str:
 
 
 def ensure_schema(con) -> None:
+    from pipeline.states import dataset_states_view
+
     con.execute(AUDIT_DDL)
+    con.execute(dataset_states_view(list(DATASETS)))
     for ds in DATASETS.values():
         con.execute(raw_table_ddl(ds))

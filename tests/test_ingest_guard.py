@@ -6,7 +6,8 @@ import pytest
 
 from pipeline.ingest import discover, ingest_submission, mass_removal
 from pipeline.settings import Home, connect
-from pipeline.status import StewardError, pin, read_snapshot, unpin, write_snapshot
+from pipeline.states import StewardError, pin, unpin
+from pipeline.status import read_snapshot, write_snapshot
 
 FILES = {
     "bygninger.csv": "bygning_id;navn;anvendelseskode;bruttodriftsareal_m2;ejerforhold\nB1;Skole;421;1000;ejet\n",

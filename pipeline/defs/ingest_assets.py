@@ -19,6 +19,7 @@ from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
 from pipeline.ingest import Prepared, commit_submission, discover, ingest_failed, prepared_ahead
+from pipeline.states import LandingOutcome
 from pipeline.status import write_snapshot
 from pipeline.timing import stage
 from pipeline.warehouse import ensure_schema
@@ -143,7 +144,7 @@ def _rollback(con) -> None:
 
 def _municipality_events(context, k: str, results: list):
     """One municipality's materialisation of each raw asset and its GX check result, for its partition."""
-    guarded = [f"{k}/{r.aar}: {r.besked}" for r in results if r.status == "vagt"]
+    guarded = [f"{k}/{r.aar}: {r.besked}" for r in results if r.status == LandingOutcome.VAGT]
     loaded = [r for r in results if r.counts]
     for name, key in RAW_KEYS.items():
         yield dg.AssetMaterialization(

@@ -9,6 +9,7 @@ from pipeline.defs.jobs import build_job, ingest_job
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import Kkm2Home
 from pipeline.landing import WatchState, folder_fingerprint, scan
+from pipeline.states import LandingOutcome
 from pipeline.status import versions_fingerprint
 
 
@@ -30,7 +31,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg.Se
     )
     for m in result.messages:
         context.log.warning(m)
-    waiting = [f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kind == "venter"]
+    waiting = [f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kind == LandingOutcome.VENTER]
     requests = []
     if len(result.requests) == 1:
         [(k, run_key)] = result.requests

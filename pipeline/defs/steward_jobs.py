@@ -3,7 +3,8 @@
 import dagster as dg
 
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
-from pipeline.status import accept, write_snapshot
+from pipeline.states import accept
+from pipeline.status import write_snapshot
 
 
 class AcceptConfig(dg.Config):

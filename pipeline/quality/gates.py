@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline import states
 from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.faults import fault_point
 from pipeline.quality.gx_gate import _gx_module, pandas_batch_definition
 from pipeline.text import da_number
-from pipeline.validation import Findings
 
 NATIONAL = "nationalt"
 # A building's energy per m² is implausible outside the previous release's p1–p99 for its sektor; a sektor
@@ -586,26 +586,14 @@ def hold_back(
     con, failures: list[CheckResult], prefix: str = "Udgivelseskontrollen (gate 3)"
 ) -> list[tuple[str, int, int]]:
     """Hold back the active version of each municipality-year with a failure (gate 3, or a per-municipality
-    step of publishing); returns what was held. A pinned version is not overruled here (its failure stays,
-    and publication stops)."""
+    step of publishing; pipeline.states.hold_back); returns what was held."""
     held = []
     for r in failures:
         if r.kommunekode == NATIONAL or r.aar is None:
             continue
-        row = con.execute(
-            "SELECT a.version FROM audit.active_submissions a WHERE kommunekode = ? AND aar = ? "
-            "AND NOT EXISTS (SELECT 1 FROM audit.pins p WHERE p.kommunekode = a.kommunekode AND p.aar = a.aar)",
-            [r.kommunekode, r.aar],
-        ).fetchall()
-        if not row:
-            continue
-        v = row[0][0]
-        con.execute(
-            "UPDATE audit.submissions SET status = 'holdt_tilbage' WHERE kommunekode = ? AND aar = ? AND version = ?",
-            [r.kommunekode, r.aar, v],
-        )
-        Findings(con, (r.kommunekode, r.aar, v)).add(_rule(r), f"{prefix}: {r.besked}")
-        held.append((r.kommunekode, r.aar, v))
+        v = states.hold_back(con, r.kommunekode, r.aar, _rule(r), f"{prefix}: {r.besked}")
+        if v is not None:
+            held.append((r.kommunekode, r.aar, v))
     return held
 
 
