@@ -18,7 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.locking import file_lock
 from pipeline.settings import REPO_ROOT
 from pipeline.timing import stage
@@ -125,9 +125,19 @@ def dbt_build_args(fingerprint: str, built: set[str]) -> list[str]:
     return args
 
 
+# The submission status mart shows the gates' results: it is built after them, by its own dbt asset.
+STATUS_MART = "mart_indberetning_status"
+
+
 class Kkm2DbtTranslator(DagsterDbtTranslator):
     """Sources keep their warehouse names (raw/bygninger, audit/submissions) so they meet the ingestion
-    assets; models are keyed by layer (staging/..., marts/...)."""
+    assets; models are keyed by layer (staging/..., marts/...). The status mart depends on the gates."""
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if manifest["nodes"].get(unique_id, {}).get("name") == STATUS_MART:
+            spec = spec.merge_attributes(deps=[GATES_KEY])
+        return spec
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -141,12 +151,15 @@ class Kkm2DbtTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
 
+MANIFEST = read_manifest()
+TRANSLATOR = Kkm2DbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+
+
 @dbt_assets(
-    manifest=read_manifest(),
+    manifest=MANIFEST,
     project=dbt_project(),
-    dagster_dbt_translator=Kkm2DbtTranslator(
-        settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True)
-    ),
+    dagster_dbt_translator=TRANSLATOR,
+    exclude=STATUS_MART,
     pool=DUCKDB_WRITER_POOL,
 )
 def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
@@ -180,3 +193,21 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
         with kkm2.warehouse() as con:
             con.execute("DELETE FROM audit.dbt_state")
             con.execute("INSERT INTO audit.dbt_state VALUES (?, now())", [fingerprint])
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project(),
+    dagster_dbt_translator=TRANSLATOR,
+    select=STATUS_MART,
+    name="kkm2_status_mart",
+    pool=DUCKDB_WRITER_POOL,
+)
+def kkm2_status_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
+    """The status mart with the gates' results of this build (and its data tests)."""
+    with kkm2.writer(), stage("dbt"):
+        runs = kkm2.home.tmp / "dbt_status"
+        shutil.rmtree(runs, ignore_errors=True)
+        yield from dbt.cli(
+            ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=runs
+        ).stream()

@@ -3,7 +3,7 @@ data, dbt, gates, release)."""
 
 import dagster as dg
 
-from pipeline.defs.dbt_assets import kkm2_dbt_models
+from pipeline.defs.dbt_assets import kkm2_dbt_models, kkm2_status_mart
 from pipeline.defs.gate_assets import quality_gates
 from pipeline.defs.ingest_assets import raw_submissions
 from pipeline.defs.partitions import kommune_partitions
@@ -23,7 +23,9 @@ ingest_job = dg.define_asset_job(
 build_job = dg.define_asset_job(
     "build",
     # the dbt source tests on raw.* are checks of the raw assets; they run here, with the build
-    selection=dg.AssetSelection.assets(reference_data, kkm2_dbt_models, quality_gates, release)
+    selection=dg.AssetSelection.assets(
+        reference_data, kkm2_dbt_models, quality_gates, kkm2_status_mart, release
+    )
     | dg.AssetSelection.checks(*[k for k in kkm2_dbt_models.check_keys if k.asset_key.path[0] == "raw"]),
     description="Referencedata, dbt build (staging → marts, tests som checks) og udgivelse.",
 )

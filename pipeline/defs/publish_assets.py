@@ -5,7 +5,7 @@ import shutil
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from pipeline.defs.resources import DUCKDB_WRITER_POOL, Kkm2Home
+from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES, discard_release, finish_release, stage_release
 from pipeline.quality.gates import hold_back_municipality
 from pipeline.status import write_snapshot
@@ -17,7 +17,7 @@ MAX_ROUNDS = 3
 @dg.asset(
     key=dg.AssetKey(["release", "current"]),
     group_name="release",
-    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES] + [dg.AssetKey(["quality", "gates"])],
+    deps=[dg.AssetKey(["marts", t]) for t in PUBLISHED_TABLES] + [GATES_KEY],
     pool=DUCKDB_WRITER_POOL,
     description="Udgivelsen: Parquet pr. tabel, en skrivebeskyttet warehouse.duckdb og _manifest.json; "
     "derefter peger `current` på den. En kommune, hvis egen del ikke kan skrives, holdes tilbage, og "

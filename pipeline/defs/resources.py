@@ -10,6 +10,8 @@ from pipeline.locking import writer_lock
 from pipeline.settings import Home, connect, home_from_env
 
 DUCKDB_WRITER_POOL = "duckdb_writer"  # one pool, one slot (dagster_home/dagster.yaml): one writer
+# Gates 2 and 3 (pipeline/defs/gate_assets.py); not ["audit", "gate_results"], the dbt source of their results
+GATES_KEY = dg.AssetKey(["quality", "gates"])
 
 
 class Kkm2Home(dg.ConfigurableResource):
