@@ -7,7 +7,6 @@ Light on purpose: `kkm2 validate` (the contributors' validator) walks folders wi
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from dataclasses import dataclass
@@ -150,11 +149,3 @@ def read_chunks(root: Path | None, path: Path):
     with os.fdopen(fd, "rb") as f:
         while chunk := f.read(1 << 20):
             yield chunk
-
-
-def sha256_file(path: Path, root: Path | None = None) -> str:
-    """sha256 of a file; with `root`, the file is opened below it without following links (landing files)."""
-    h = hashlib.sha256()
-    for chunk in read_chunks(root, path):
-        h.update(chunk)
-    return h.hexdigest()

@@ -31,7 +31,6 @@ from pipeline.folders import (
     list_entries,
     open_below,
     read_chunks,
-    sha256_file,  # noqa: F401 (pipeline.landing imports it from here)
     walk,
 )
 from pipeline.limits import limits
@@ -172,7 +171,8 @@ _HASHES_LOCK = threading.Lock()  # the preparing thread and the main thread both
 
 class FileHashes:
     """sha256 of landing files, remembered by (path, size, mtime_ns) in the home folder, so a file that did not
-    change is not read again (the landing sensor trusts size and mtime the same way). Only writers use it.
+    change is not read again. The landing sensor and ingestion share it (and so the submission fingerprint):
+    a file the sensor read is not read again by the load.
 
     A file it has to read is read once: hashed while it is copied into the archive (read_and_archive), so
     the archive holds its bytes by the sha256 it returns; a file over the size limit is hashed only."""
@@ -193,14 +193,18 @@ class FileHashes:
             st = os.stat(path, follow_symlinks=False)
         except OSError as e:
             raise FileChanged(path.name) from e
+        if hit := self.remembered(path, st):
+            return hit, st.st_size
         key, stamp = str(path), [st.st_size, st.st_mtime_ns]
-        hit = self.known.get(key)
-        if hit and hit[:2] == stamp:
-            return hit[2], st.st_size
         sha = read_and_archive(self.home, path, st, keep=st.st_size <= limits().file_bytes)
         self.known[key] = [*stamp, sha]
         self.changed = True
         return sha, st.st_size
+
+    def remembered(self, path: Path, st: os.stat_result) -> str | None:
+        """The sha256 of a file that has not changed (size, mtime) since it was hashed, without reading it."""
+        hit = self.known.get(str(path))
+        return hit[2] if hit and hit[:2] == [st.st_size, st.st_mtime_ns] else None
 
     def sha(self, path: Path) -> str:
         return self.entry(path)[0]
@@ -209,7 +213,7 @@ class FileHashes:
         if self.changed:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _HASHES_LOCK:
-                tmp = self.path.with_suffix(f".{threading.get_ident()}.tmp")
+                tmp = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
                 tmp.write_text(json.dumps(self.known), encoding="utf-8")
                 tmp.replace(self.path)
             self.changed = False

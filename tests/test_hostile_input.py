@@ -17,8 +17,8 @@ import pytest
 from test_formats import xlsx_bytes
 from test_validator import BYGNINGER, accepted, errors, validate
 
-from pipeline.folders import Years, sha256_file
-from pipeline.ingest import discover
+from pipeline.folders import Years
+from pipeline.ingest import FileChanged, FileHashes, discover
 from pipeline.settings import Home, connect, sandbox, seal
 from pipeline.validation import SubmissionFile, validate_files
 
@@ -199,20 +199,25 @@ def test_files_outside_year_folders_and_unknown_folders_are_reported(tmp_path):
 
 
 def test_a_landing_file_swapped_for_a_link_after_listing_is_refused(tmp_path, secret):
+    """The sensor and the load read landing files through the same hashes (ingest.FileHashes): a file, or a
+    folder on its way, swapped for a link after listing is not read, and nothing of what it points to is
+    archived."""
     home = landing_home(tmp_path)
     subs, _ = discover(home.landing)
     [f] = subs[("0101", 2024)].files
     f.path.unlink()
     os.symlink(secret, f.path)
-    with pytest.raises(OSError):
-        sha256_file(f.path, home.landing)
+    with pytest.raises(FileChanged):
+        FileHashes(home).entry(f.path)
     folder = home.landing / "0147" / "2024"
     moved = home.landing / "0147" / "gemt"
     folder.rename(moved)
     os.symlink(secret.parent, folder)  # a folder on the way swapped for a link
     (secret.parent / "bygninger.csv").write_text(SECRET, encoding="utf-8")
-    with pytest.raises(OSError):
-        sha256_file(folder / "bygninger.csv", home.landing)
+    with pytest.raises(FileChanged):
+        FileHashes(home).entry(folder / "bygninger.csv")
+    archived = [p.read_text(encoding="utf-8") for p in home.archive.rglob("*") if p.is_file()]
+    assert not any(SECRET in text for text in archived)
 
 
 # ------------------------------------------------------------------------------------ 3. years

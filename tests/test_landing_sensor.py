@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -118,19 +119,30 @@ def test_changed_and_removed_files_are_requested_and_a_revert_too(tick):
     assert keys(t()) == ["0101"]
 
 
-def test_only_changed_files_are_hashed_again(tick, monkeypatch):
-    import pipeline.landing as landing
+def test_only_changed_files_are_hashed_again_and_the_load_reads_none_of_them(tick, monkeypatch):
+    import pipeline.ingest as ingest
+    from pipeline.contract.profiles import load_profiles
 
     home, t = tick
     write(home, "0101/2024/bygninger.csv", BYGNINGER)
     write(home, "0101/2024/maalere.csv", MAALERE)
     t()
     hashed = []
-    real = landing.sha256_file
-    monkeypatch.setattr(landing, "sha256_file", lambda p, *root: hashed.append(p.name) or real(p, *root))
+    real = ingest.read_and_archive
+    monkeypatch.setattr(
+        ingest, "read_and_archive", lambda h, p, *a, **kw: hashed.append(p.name) or real(h, p, *a, **kw)
+    )
     write(home, "0101/2024/maalere.csv", MAALERE + "M2;B1;vand\n")
-    assert keys(t()) == ["0101"]
+    r = t()
+    assert keys(r) == ["0101"]
     assert hashed == ["maalere.csv"]
+    # the load's fingerprint is the sensor's, from the same hashes: it reads no file again
+    subs, _ = ingest.discover(home.landing)
+    fp, _, _ = ingest.submission_fingerprint(
+        home, subs[("0101", 2024)], load_profiles(home.reference / "profiler")[0], ingest.FileHashes(home)
+    )
+    assert hashed == ["maalere.csv"]
+    assert json.loads(r.cursor)["requested"]["0101/2024"] == fp
 
 
 def test_mass_removal_is_held_and_reported_until_confirmed(tick):

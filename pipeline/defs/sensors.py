@@ -4,6 +4,7 @@ import time
 
 import dagster as dg
 
+from pipeline.contract.profiles import load_profiles
 from pipeline.defs.ingest_assets import KOMMUNER_TAG, RANGE_END_TAG, RANGE_START_TAG
 from pipeline.defs.jobs import build_job, ingest_job
 from pipeline.defs.partitions import kommune_partitions
@@ -23,12 +24,8 @@ from pipeline.status import versions_fingerprint
 )
 def landing_sensor(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg.SensorResult:
     home = kkm2.home
-    result = scan(
-        home.landing,
-        WatchState.from_cursor(context.cursor),
-        time.time(),
-        extra=folder_fingerprint(home.reference / "profiler"),
-    )
+    profiles, _ = load_profiles(home.reference / "profiler")  # their problems are the load's to report
+    result = scan(home, WatchState.from_cursor(context.cursor), time.time(), profiles)
     for m in result.messages:
         context.log.warning(m)
     waiting = [f"{d.kommunekode}/{d.aar}" for d in result.decisions if d.kind == LandingOutcome.VENTER]
