@@ -44,13 +44,27 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-lint: install
+# sqlfluff lives in its own venv: sqlfluff 4.4 needs click < 8.5, the platform pins 8.5.1 (requirements-lint.lock).
+# The dbt templater compiles the models against a throwaway warehouse, never the home's.
+LINT_VENV := .venv-lint
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell cat requirements-lint.lock | sha256sum | cut -c1-12)
+
+$(LINT_STAMP): requirements-lint.lock
+	@test -x $(LINT_VENV)/bin/python || $(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q --upgrade pip
+	$(LINT_VENV)/bin/python -m pip install -q -r requirements-lint.lock
+	rm -f $(LINT_VENV)/.installed-*
+	touch $@
+
+lint: install $(LINT_STAMP)  ## ruff on the Python, sqlfluff (dbt templater) on the models
 	$(BIN)/ruff check pipeline tests
 	$(BIN)/ruff format --check pipeline tests
+	tmp=$$(mktemp -d) && KKM2_HOME=$$tmp $(LINT_VENV)/bin/sqlfluff lint models; rc=$$?; rm -rf $$tmp; exit $$rc
 
-format: install
+format: install $(LINT_STAMP)
 	$(BIN)/ruff format pipeline tests
 	$(BIN)/ruff check --fix pipeline tests
+	tmp=$$(mktemp -d) && KKM2_HOME=$$tmp $(LINT_VENV)/bin/sqlfluff fix models; rc=$$?; rm -rf $$tmp; exit $$rc
 
 generate: install  ## regenerate files derived from the contract
 	$(BIN)/kkm2 generate

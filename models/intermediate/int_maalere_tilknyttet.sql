@@ -43,9 +43,10 @@ flyttet as (
 skift as (
     select
         p.kommunekode, p.aar, p.maaler_id, p.bygning_id, p.fra_tid,
-        p.bygning_id is distinct from lag(p.bygning_id) over (
+        -- the first row of a meter has no previous building (null): a run starts (the rows have a building)
+        coalesce(p.bygning_id <> lag(p.bygning_id) over (
             partition by p.kommunekode, p.aar, p.maaler_id order by p.fra_tid, p.til_tid
-        ) as ny_run
+        ), true) as ny_run
     from {{ ref('int_forbrug_perioder') }} as p
     inner join flyttet as f using (kommunekode, aar, maaler_id)
     where p.bygning_id is not null
