@@ -26,7 +26,8 @@ from pipeline.contract.parameters import (
     min_kommuner,
     parameter_text,
 )
-from pipeline.report import _json, change_note, write_report
+from pipeline.pages import script_json
+from pipeline.report import change_note, write_report
 from pipeline.settings import REPO_ROOT
 from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
@@ -566,7 +567,7 @@ def test_the_pages_csv_rule_is_pythons_safe_cell(site, browser):
 
 def test_embedded_json_cannot_end_its_script_or_break_utf8():
     hostile = {"navn": "</script><!--<script>&\u2028\u2029\ud800", "n": 1}
-    text = _json(hostile)
+    text = script_json(hostile)
     assert not set("<>&\u2028\u2029") & set(text)
     text.encode("utf-8")  # a lone surrogate is escaped, not written
     assert json.loads(text) == hostile
