@@ -11,6 +11,7 @@ import functools
 import http.server
 import io
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -259,6 +260,30 @@ def test_municipality_page_numbers_filter_and_sorting(site, browser):
     shot(page, f"rapport_kommune_{k}.png")
 
 
+def feedback_page(root: Path, k: str) -> Path:
+    return sorted((root / "kommuner" / k).glob("tilbagemelding_*.html"))[-1]
+
+
+def test_every_page_of_the_release_has_the_one_base_layout(site):
+    """The report's pages and the municipalities' feedback pages all extend pipeline/pages' base layout: the
+    same document, skip link, landmarks, shared assets and a footer that names the published release."""
+    root, _ = site
+    release_id = json.loads((root / "_manifest.json").read_text(encoding="utf-8"))["release_id"]
+    pages = [*(root / "report").glob("*.html"), *(root / "kommuner").glob("*/*.html")]
+    assert {p.name.split("_")[0] for p in pages} == {
+        "index.html",
+        "metode.html",
+        "rapport.html",
+        "tilbagemelding",
+    }
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert html.startswith('<!doctype html>\n<html lang="da">'), path
+        assert '<a class="skip" href="#indhold">' in html and '<main id="indhold">' in html, path
+        assert f"<footer><p>Udgivelse {release_id}." in html, path  # the release's id, not its staging folder
+        assert re.search(r'href="(\.\./)+report/assets/report\.css"', html), path
+
+
 def test_pages_work_opened_from_disk(site, browser):
     root, _ = site
     k = municipality_with_sectors(root)
@@ -266,6 +291,7 @@ def test_pages_work_opened_from_disk(site, browser):
         root / "report" / "index.html",
         root / "kommuner" / k / "rapport.html",
         root / "report" / "metode.html",
+        feedback_page(root, k),
     ):
         page = browser.new_page()
         errors = []
@@ -306,6 +332,7 @@ def test_no_serious_accessibility_violations(site, browser):
         f"{base}/report/index.html",
         f"{base}/kommuner/{k}/rapport.html",
         f"{base}/report/metode.html",
+        f"{base}/kommuner/{k}/{feedback_page(root, k).name}",
     ):
         page = browser.new_page()
         page.goto(url)
