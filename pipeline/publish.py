@@ -251,7 +251,7 @@ def stage_release(home: Home, release_id: str | None = None) -> StagedRelease:
             manifest["offentlig"][name] = {"file": out.relative_to(tmp).as_posix(), "rows": n}
         con.execute("DETACH rel")
         # each municipality's own feedback, in its own folder (never a shared page)
-        write_feedback(con, tmp / "kommuner", failed)
+        write_feedback(con, tmp / "kommuner", release_id, failed)
     finally:
         con.close()
     # the benchlearning report, from the release's own tables (the steward's map file when there is one)

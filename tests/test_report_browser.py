@@ -11,6 +11,7 @@ import functools
 import http.server
 import io
 import json
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -26,7 +27,8 @@ from pipeline.contract.parameters import (
     min_kommuner,
     parameter_text,
 )
-from pipeline.report import _json, change_note, write_report
+from pipeline.pages import script_json
+from pipeline.report import change_note, write_report
 from pipeline.settings import REPO_ROOT
 from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
@@ -258,6 +260,30 @@ def test_municipality_page_numbers_filter_and_sorting(site, browser):
     shot(page, f"rapport_kommune_{k}.png")
 
 
+def feedback_page(root: Path, k: str) -> Path:
+    return sorted((root / "kommuner" / k).glob("tilbagemelding_*.html"))[-1]
+
+
+def test_every_page_of_the_release_has_the_one_base_layout(site):
+    """The report's pages and the municipalities' feedback pages all extend pipeline/pages' base layout: the
+    same document, skip link, landmarks, shared assets and a footer that names the published release."""
+    root, _ = site
+    release_id = json.loads((root / "_manifest.json").read_text(encoding="utf-8"))["release_id"]
+    pages = [*(root / "report").glob("*.html"), *(root / "kommuner").glob("*/*.html")]
+    assert {p.name.split("_")[0] for p in pages} == {
+        "index.html",
+        "metode.html",
+        "rapport.html",
+        "tilbagemelding",
+    }
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert html.startswith('<!doctype html>\n<html lang="da">'), path
+        assert '<a class="skip" href="#indhold">' in html and '<main id="indhold">' in html, path
+        assert f"<footer><p>Udgivelse {release_id}." in html, path  # the release's id, not its staging folder
+        assert re.search(r'href="(\.\./)+report/assets/report\.css"', html), path
+
+
 def test_pages_work_opened_from_disk(site, browser):
     root, _ = site
     k = municipality_with_sectors(root)
@@ -265,6 +291,7 @@ def test_pages_work_opened_from_disk(site, browser):
         root / "report" / "index.html",
         root / "kommuner" / k / "rapport.html",
         root / "report" / "metode.html",
+        feedback_page(root, k),
     ):
         page = browser.new_page()
         errors = []
@@ -305,6 +332,7 @@ def test_no_serious_accessibility_violations(site, browser):
         f"{base}/report/index.html",
         f"{base}/kommuner/{k}/rapport.html",
         f"{base}/report/metode.html",
+        f"{base}/kommuner/{k}/{feedback_page(root, k).name}",
     ):
         page = browser.new_page()
         page.goto(url)
@@ -566,7 +594,7 @@ def test_the_pages_csv_rule_is_pythons_safe_cell(site, browser):
 
 def test_embedded_json_cannot_end_its_script_or_break_utf8():
     hostile = {"navn": "</script><!--<script>&\u2028\u2029\ud800", "n": 1}
-    text = _json(hostile)
+    text = script_json(hostile)
     assert not set("<>&\u2028\u2029") & set(text)
     text.encode("utf-8")  # a lone surrogate is escaped, not written
     assert json.loads(text) == hostile
