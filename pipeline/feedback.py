@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipeline.faults import fault_point
 from pipeline.pages import write_page
+from pipeline.states import SubmissionStatus
 from pipeline.text import safe_cell
 
 
@@ -88,7 +89,7 @@ def _write_one(con, folder: Path, k: str, aar: int, version: int, release_id: st
         aar=aar,
         reason=None,
         version=version,
-        status=status[0],
+        status=SubmissionStatus(status[0]).label,
         received=status[1],
         counts=counts,
         findings=findings,

@@ -29,6 +29,15 @@ class SubmissionStatus(StrEnum):
     HOLDT_TILBAGE = "holdt_tilbage"  # a gate or an internal failure held it back
     AFVENTER_GODKENDELSE = "afventer_godkendelse"  # gate 2: waits for the steward's `kkm2 accept`
 
+    @property
+    def label(self) -> str:
+        """In Danish, for people (the feedback page)."""
+        return {
+            SubmissionStatus.GODKENDT: "godkendt",
+            SubmissionStatus.HOLDT_TILBAGE: "holdt tilbage",
+            SubmissionStatus.AFVENTER_GODKENDELSE: "venter på stewardens godkendelse",
+        }[self]
+
 
 class LandingOutcome(StrEnum):
     """What a look at a submission in landing/ found: the landing sensor's decision (pipeline.landing), and a
