@@ -3,11 +3,79 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 from pipeline.settings import connect, home_from_env
+
+
+class UsageError(Exception):
+    """A Danish message about how a command was called (a path that is not there, a value out of range)."""
+
+
+# argparse's own messages (Python 3.11), in Danish; anything else keeps argparse's words after a Danish lead
+ARGPARSE_DA = (
+    (r"the following arguments are required: (.*)", r"disse argumenter mangler: \1"),
+    (r"argument (.*): invalid int value: (.*)", r"argumentet \1: \2 er ikke et helt tal"),
+    (r"argument (.*): invalid float value: (.*)", r"argumentet \1: \2 er ikke et tal"),
+    (
+        r"argument (.*): invalid choice: (.*) \(choose from (.*)\)",
+        r"argumentet \1: \2 er ikke et gyldigt valg (vælg mellem \3)",
+    ),
+    (r"argument (.*): expected one argument", r"argumentet \1 mangler en værdi"),
+    (r"argument (.*): expected at least one argument", r"argumentet \1 mangler mindst én værdi"),
+    (r"unrecognized arguments: (.*)", r"ukendte argumenter: \1"),
+    (r"argument (.*): (.*)", r"argumentet \1: \2"),  # our own type functions' Danish messages
+)
+
+
+def danish(message: str) -> str:
+    for pattern, text in ARGPARSE_DA:
+        if re.fullmatch(pattern, message):
+            return re.sub(pattern, text, message)
+    return f"ugyldige argumenter: {message}"
+
+
+class DanishArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {danish(message)}. Se `{self.prog} --help`.\n")
+
+
+def int_between(lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' er ikke et helt tal") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"{n} skal være mellem {lo} og {hi}")
+        return n
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke et tal") from None
+    if not x > 0 or x != x or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} skal være et tal over 0")
+    return x
+
+
+def folder_to_write(path: str) -> Path:
+    """A folder a command writes into: made if missing, refused if a file has its name."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise UsageError(f"{p} findes og er ikke en mappe; angiv en mappe med --out.")
+    p.mkdir(parents=True, exist_ok=True)
+    return p
 
 
 def _home_arg(p: argparse.ArgumentParser) -> None:
@@ -94,6 +162,8 @@ def cmd_validate(args) -> int:
         else:
             print(f"Findes ikke: {p}", file=sys.stderr)
             return 2
+    if not files and not ignored:
+        raise UsageError(f"Ingen filer at kontrollere i {', '.join(str(p) for p in paths)}.")
     with tempfile.TemporaryDirectory() as tmp:
         con = sandbox(Path(tmp) / "duckdb")
         try:
@@ -135,7 +205,7 @@ def cmd_validate(args) -> int:
 def cmd_template(args) -> int:
     from pipeline.templates import write_templates
 
-    for path in write_templates(args.dataset, args.format, Path(args.out)):
+    for path in write_templates(args.dataset, args.format, folder_to_write(args.out)):
         print(f"Skabelon: {path}")
     return 0
 
@@ -165,11 +235,17 @@ def cmd_status(args) -> int:
     pid = running_writer(home)
     if pid:
         print(f"En kørsel er i gang (proces {pid}); status nedenfor er fra før den.")
-    where, params = ("aar = ?", [args.aar]) if args.aar else ("TRUE", [])
-    rows = read_snapshot(home, where, params)
+    rows = read_snapshot(home)
     if not rows:
         print("Ingen indberetninger er indlæst endnu.")
         return 0
+    if args.aar:
+        years = sorted({r["aar"] for r in rows})
+        rows = [r for r in rows if r["aar"] == args.aar]
+        if not rows:
+            raise UsageError(
+                f"Ingen indberetninger for {args.aar}; indlæst er {', '.join(str(y) for y in years)}."
+            )
     newest: dict[tuple, int] = {}
     active: dict[tuple, int] = {}
     pinned: set[tuple] = set()
@@ -359,6 +435,9 @@ def cmd_report(args) -> int:
     from pipeline.releases import ReleaseError, resolve
     from pipeline.report import write_report
 
+    if args.kort and not Path(args.kort).is_file():
+        raise UsageError(f"Kortfilen {args.kort} findes ikke (--kort skal være en GeoJSON-fil).")
+    out = folder_to_write(args.out).resolve()
     home = home_from_env(args.home)
     try:
         release = resolve(home, args.release)
@@ -366,7 +445,6 @@ def cmd_report(args) -> int:
         print(str(e), file=sys.stderr)
         return 2
     geo = Path(args.kort) if args.kort else home.reference / "kommunegraenser.geojson"
-    out = Path(args.out).resolve()
     failures: dict[str, str] = {}
     pages = write_report(release, geojson=geo if geo.exists() else None, out=out, failures=failures)
     print(f"Rapport for {release.name}: {out / 'report' / 'index.html'} ({len(pages)} sider)")
@@ -376,19 +454,19 @@ def cmd_report(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p = DanishArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="kommando")
     r = sub.add_parser("run", help="indlæs alt i landing/, byg, kontrollér og udgiv")
     _home_arg(r)
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo-data", help="skriv deterministiske demo-indberetninger i landing/")
     _home_arg(d)
-    d.add_argument("--kommuner", type=int, default=5)
+    d.add_argument("--kommuner", type=int_between(1, 98), default=5, help="antal kommuner (1–98)")
     d.add_argument("--aar", type=int, nargs="+", default=[2023, 2024])
     d.add_argument("--seed", type=int, default=1)
     d.add_argument(
         "--scale",
-        type=float,
+        type=positive_float,
         help="national skala til benchmark: 1 = 98 kommuner, 10.000 bygninger, ~193 mio. rækker",
     )
     d.set_defaults(func=cmd_demo_data)
@@ -415,7 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     pn.add_argument("kommune")
     pn.add_argument("aar", type=int)
     pn.add_argument("version", type=int)
-    pn.add_argument("--reason", help="hvorfor (gemmes med hvem og hvornår)")
+    pn.add_argument("--reason", required=True, help="hvorfor (gemmes med hvem og hvornår)")
     pn.set_defaults(func=cmd_pin)
     up = sub.add_parser("unpin", help="frigiv en fastlåst indberetning")
     _home_arg(up)
@@ -427,7 +505,7 @@ def build_parser() -> argparse.ArgumentParser:
     _home_arg(rl)
     rl.set_defaults(func=cmd_releases)
     re_ = sub.add_parser("release", help="gør noget ved en udgivelse")
-    re_sub = re_.add_subparsers(dest="release_cmd", required=True)
+    re_sub = re_.add_subparsers(dest="release_cmd", required=True, metavar="handling")
     fr = re_sub.add_parser("freeze", help="frys en udgivelse som årets officielle")
     _home_arg(fr)
     fr.add_argument("release_id")
@@ -466,19 +544,72 @@ def _add_validate_args(v: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "kommune", None):
-        from pipeline.text import canonical_kommunekode
+    def call():
+        args = build_parser().parse_args(argv)
+        if getattr(args, "kommune", None):
+            from pipeline.text import canonical_kommunekode
 
-        args.kommune = canonical_kommunekode(args.kommune) or args.kommune
-    return args.func(args)
+            args.kommune = canonical_kommunekode(args.kommune) or args.kommune
+        return args.func(args)
+
+    return guarded("kkm2", call)
 
 
 def validate_main(argv: list[str] | None = None) -> int:
-    v = argparse.ArgumentParser(prog="kkm2-validate", description="Kontrollér filer før indsendelse")
-    _add_validate_args(v)
-    args = v.parse_args(argv)
-    return args.func(args)
+    def call():
+        v = DanishArgumentParser(prog="kkm2-validate", description="Kontrollér filer før indsendelse")
+        _add_validate_args(v)
+        args = v.parse_args(argv)
+        return args.func(args)
+
+    return guarded("kkm2-validate", call)
+
+
+OS_ERRORS_DA = {
+    errno.ENOENT: "findes ikke",
+    errno.ENOTDIR: "en del af stien er ikke en mappe",
+    errno.EISDIR: "er en mappe, ikke en fil",
+    errno.EEXIST: "findes allerede",
+    errno.EACCES: "ingen adgang",
+    errno.EPERM: "ikke tilladt",
+    errno.ENOSPC: "disken er fuld",
+    errno.EROFS: "kan kun læses",
+}
+
+
+def guarded(prog: str, call) -> int:
+    """A command's exit code, and never a traceback: a usage problem is a Danish message (exit 2), a closed
+    pipe (`kkm2 status | head`) stops quietly, an unexpected error is named in Danish (exit 1; the traceback
+    only with KKM2_TRACEBACK=1)."""
+    try:
+        return call()
+    except UsageError as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # whoever read our output stopped reading: the rest goes nowhere, and Python's exit flush stays quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print(
+            f"{prog}: udskriften blev lukket undervejs (fx af `head`); resten er ikke skrevet.",
+            file=sys.stderr,
+        )
+        return 141
+    except KeyboardInterrupt:
+        print(f"{prog}: afbrudt.", file=sys.stderr)
+        return 130
+    except OSError as e:  # a path that is not there, not a folder, not ours to write
+        why = OS_ERRORS_DA.get(e.errno, e.strerror or type(e).__name__)
+        print(f"{prog}: {e.filename or 'en fil'}: {why}.", file=sys.stderr)
+        return 1
+    except Exception as e:
+        if os.environ.get("KKM2_TRACEBACK"):
+            raise
+        print(
+            f"{prog}: intern fejl ({type(e).__name__}: {str(e)[:300]}). Det er ikke noget, du har gjort forkert; "
+            "kør igen med KKM2_TRACEBACK=1 for detaljer, og send dem til stewarden.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ class ReleaseError(Exception):
 def list_releases(home: Home) -> list[dict]:
     """Every complete release, oldest first, with its manifest summary, official name and current flag."""
     current = home.current.resolve().name if home.current.exists() else None
-    official = {v["release_id"]: name for name, v in read_official(home).items()}
+    official: dict[str, list[str]] = {}  # a release may be official under several names
+    for name, v in sorted(read_official(home).items()):
+        official.setdefault(v["release_id"], []).append(name)
     out = []
     if not home.releases.exists():
         return out
@@ -40,7 +42,7 @@ def list_releases(home: Home) -> list[dict]:
                 "modelsaet": (m.get("modelsaet") or {}).get("id"),
                 "rows": sum(t["rows"] for t in m["tables"].values()),
                 "kommuner": len(m.get("kommuner", {})),
-                "officiel": official.get(folder.name),
+                "officiel": ", ".join(official.get(folder.name, [])) or None,
                 "aktuel": folder.name == current,
             }
         )
