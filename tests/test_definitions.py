@@ -62,6 +62,41 @@ def test_gx_check_is_blocking_and_dbt_tests_are_checks():
     assert any(a == "marts/mart_noegletal_bygning" and "unique_key" in n for a, n in names)
 
 
+def test_every_dbt_data_test_is_an_asset_check_of_the_node_it_tests():
+    """Model, seed and source tests alike (issue 19): each is a check on the asset of the node it is attached to,
+    and every model's grain is tested, staging to marts."""
+    from pipeline.defs.dbt_assets import Kkm2DbtTranslator, read_manifest
+
+    manifest = read_manifest()
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    checks = {(c.asset_key, c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    translator = Kkm2DbtTranslator()
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(tests) > 180
+    for test in tests:
+        attached = test["attached_node"] or test["depends_on"]["nodes"][0]
+        key = translator.get_asset_key(nodes[attached])
+        assert (key, test["name"]) in checks, (key.to_user_string(), test["name"])
+    grain_tested = {
+        nodes[t["attached_node"]]["name"]
+        for t in tests
+        if t["test_metadata"]["name"] in ("unique_key", "unique") and t["attached_node"]
+    }
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert models - grain_tested <= {"int_maalere_tilknyttet"}, (
+        models - grain_tested
+    )  # no key: its YAML says why
+    seeds_with_codes = {
+        "kommuner",
+        "sektorer",
+        "kodelister",
+        "forsyningsarter",
+        "enhedsomregning",
+        "bygningsdele",
+    }
+    assert seeds_with_codes <= grain_tested
+
+
 def test_every_writer_is_in_the_one_duckdb_pool():
     for key in ("raw/bygninger", "marts/mart_noegletal_bygning", "release/current"):
         assets_def = defs.resolve_assets_def(dg.AssetKey(key.split("/")))
@@ -100,3 +135,25 @@ def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version(tmp_
     )
     assert invocation.adapter is None
     assert invocation.is_successful()
+
+
+def test_the_nightly_build_runs_the_heavy_dbt_tests_and_builds_on_new_data_leave_them_out():
+    """The tests that read every meter reading (tag `heavy`) run in the nightly build only; the others always."""
+    from pipeline.defs.dbt_assets import HEAVY_TESTS_TAG, dbt_build_args
+    from pipeline.defs.schedules import nightly_build
+
+    [request] = nightly_build.evaluate_tick(dg.build_schedule_context()).run_requests
+    assert request.tags[HEAVY_TESTS_TAG] == "true"
+    assert dbt_build_args(full_refresh=False, heavy_tests=False) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude",
+        "tag:heavy",
+    ]
+    assert dbt_build_args(full_refresh=True, heavy_tests=True) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--full-refresh",
+    ]
