@@ -33,6 +33,9 @@ def test_asset_graph_snapshot():
         "marts/dim_bygning",
         "marts/fct_forbrug_maaned",
         "marts/mart_noegletal_bygning",
+        "marts/fct_noegletal_bygning",
+        "marts/mart_noegletal_kommune",
+        "marts/dim_noegletal",
         "release/current",
     }
     assert expected <= keys
@@ -44,6 +47,15 @@ def test_asset_graph_snapshot():
         dg.AssetKey(["marts", "mart_noegletal_bygning"])
         in graph.get(dg.AssetKey(["release", "current"])).parent_keys
     )
+    # the municipality figures are aggregated as the catalogue says, from the building figures in long form
+    assert graph.get(dg.AssetKey(["marts", "mart_noegletal_kommune"])).parent_keys >= {
+        dg.AssetKey(["marts", "fct_noegletal_bygning"]),
+        dg.AssetKey(["marts", "dim_noegletal"]),
+    }
+    assert graph.get(dg.AssetKey(["marts", "fct_noegletal_bygning"])).parent_keys >= {
+        dg.AssetKey(["marts", "mart_noegletal_bygning"]),
+        dg.AssetKey(["marts", "dim_noegletal"]),
+    }
     raw = graph.get(dg.AssetKey(["raw", "forbrug"]))
     assert raw.partitions_def is not None and "0101" in raw.partitions_def.get_partition_keys()
     assert len(raw.partitions_def.get_partition_keys()) == 98
