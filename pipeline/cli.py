@@ -211,16 +211,12 @@ def cmd_template(args) -> int:
 
 
 def cmd_generate(args) -> int:
-    """Regenerate the files derived from the contract (GX suites, dbt sources)."""
-    from pipeline.contract.published import write_published
-    from pipeline.dbt_sources import write_sources
-    from pipeline.quality.gx_gate import write_suites
+    """Regenerate the files derived from the contract and the key-figure catalogue (pipeline/generate/)."""
+    from pipeline.generate import write_generated_files
 
-    write_suites()
-    write_sources()
-    write_published()
+    write_generated_files()
     print(
-        "Genereret: expectations/suites/, dbt-YAML (kilder, staging, marts), docs/ (skema, informationsmodel, eksempler)"
+        "Genereret: expectations/suites/, dbt (kilder, staging, marts-YAML), docs/ (skema, informationsmodel, eksempler)"
     )
     return 0
 
@@ -530,7 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--release", help="udgivelsens id eller officielle navn (standard: den aktuelle)")
     rp.add_argument("--kort", help="kommunegrænser som GeoJSON (standard: reference/kommunegraenser.geojson)")
     rp.set_defaults(func=cmd_report)
-    g = sub.add_parser("generate", help="gendan filer afledt af kontrakten")
+    g = sub.add_parser("generate", help="gendan filer afledt af kontrakten og nøgletalskataloget")
     g.set_defaults(func=cmd_generate)
     return p
 

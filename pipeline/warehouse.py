@@ -13,14 +13,6 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("raekke", "BIGINT NOT NULL"),
     ("loaded_at", "TIMESTAMPTZ NOT NULL"),
 )
-LINEAGE_DOCS: dict[str, str] = {
-    "kommunekode": "Kommunekode, 4 tegn (fx 0101).",
-    "aar": "Indberetningsåret.",
-    "version": "Indberetningens version; staging læser kun den aktive.",
-    "kilde_fil": "Filen rækken kom fra (relativt til kommunens årsmappe).",
-    "raekke": "Rækkenummeret i filen, som bidragyderen ser det (overskriften er række 1).",
-    "loaded_at": "Hvornår versionen blev indlæst.",
-}
 
 AUDIT_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;

@@ -45,6 +45,9 @@ def test_asset_graph_snapshot():
         "marts/dim_bygning",
         "marts/fct_forbrug_maaned",
         "marts/mart_noegletal_bygning",
+        "marts/fct_noegletal_bygning",
+        "marts/mart_noegletal_kommune",
+        "marts/dim_noegletal",
         "release/current",
     }
     assert expected <= keys
@@ -56,6 +59,15 @@ def test_asset_graph_snapshot():
         dg.AssetKey(["marts", "mart_noegletal_bygning"])
         in graph.get(dg.AssetKey(["release", "current"])).parent_keys
     )
+    # the municipality figures are aggregated as the catalogue says, from the building figures in long form
+    assert graph.get(dg.AssetKey(["marts", "mart_noegletal_kommune"])).parent_keys >= {
+        dg.AssetKey(["marts", "fct_noegletal_bygning"]),
+        dg.AssetKey(["marts", "dim_noegletal"]),
+    }
+    assert graph.get(dg.AssetKey(["marts", "fct_noegletal_bygning"])).parent_keys >= {
+        dg.AssetKey(["marts", "mart_noegletal_bygning"]),
+        dg.AssetKey(["marts", "dim_noegletal"]),
+    }
     raw = graph.get(dg.AssetKey(["raw", "forbrug"]))
     assert raw.partitions_def is not None and "0101" in raw.partitions_def.get_partition_keys()
     assert len(raw.partitions_def.get_partition_keys()) == 98
@@ -72,6 +84,41 @@ def test_gx_check_is_blocking_and_dbt_tests_are_checks():
     # source tests (not_null on raw columns) and model tests become asset checks
     assert any(a == "raw/forbrug" and n.startswith("source_not_null") for a, n in names)
     assert any(a == "marts/mart_noegletal_bygning" and "unique_key" in n for a, n in names)
+
+
+def test_every_dbt_data_test_is_an_asset_check_of_the_node_it_tests():
+    """Model, seed and source tests alike (issue 19): each is a check on the asset of the node it is attached to,
+    and every model's grain is tested, staging to marts."""
+    from pipeline.defs.dbt_assets import Kkm2DbtTranslator, read_manifest
+
+    manifest = read_manifest()
+    nodes = {**manifest["nodes"], **manifest["sources"]}
+    checks = {(c.asset_key, c.name) for c in defs.resolve_asset_graph().asset_check_keys}
+    translator = Kkm2DbtTranslator()
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    assert len(tests) > 180
+    for test in tests:
+        attached = test["attached_node"] or test["depends_on"]["nodes"][0]
+        key = translator.get_asset_key(nodes[attached])
+        assert (key, test["name"]) in checks, (key.to_user_string(), test["name"])
+    grain_tested = {
+        nodes[t["attached_node"]]["name"]
+        for t in tests
+        if t["test_metadata"]["name"] in ("unique_key", "unique") and t["attached_node"]
+    }
+    models = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    assert models - grain_tested <= {"int_maalere_tilknyttet"}, (
+        models - grain_tested
+    )  # no key: its YAML says why
+    seeds_with_codes = {
+        "kommuner",
+        "sektorer",
+        "kodelister",
+        "forsyningsarter",
+        "enhedsomregning",
+        "bygningsdele",
+    }
+    assert seeds_with_codes <= grain_tested
 
 
 def test_every_writer_is_in_the_one_duckdb_pool():
@@ -114,9 +161,23 @@ def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version(tmp_
     assert invocation.is_successful()
 
 
-def test_the_build_recomputes_everything_only_when_the_dbt_project_changed():
-    from pipeline.defs.dbt_assets import dbt_build_args
+def test_the_nightly_build_runs_the_heavy_dbt_tests_and_builds_on_new_data_leave_them_out():
+    """The tests that read every meter reading (tag `heavy`) run in the nightly build only; the others always."""
+    from pipeline.defs.dbt_assets import HEAVY_TESTS_TAG, dbt_build_args
+    from pipeline.defs.schedules import nightly_build
 
-    assert dbt_build_args("abc", {"abc"}) == ["build", "--exclude-resource-type", "unit_test"]
-    assert dbt_build_args("abc", {"old"})[-1] == "--full-refresh"
-    assert dbt_build_args("abc", set())[-1] == "--full-refresh"  # a new warehouse
+    [request] = nightly_build.evaluate_tick(dg.build_schedule_context()).run_requests
+    assert request.tags[HEAVY_TESTS_TAG] == "true"
+    assert dbt_build_args(full_refresh=False, heavy_tests=False) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--exclude",
+        "tag:heavy",
+    ]
+    assert dbt_build_args(full_refresh=True, heavy_tests=True) == [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        "--full-refresh",
+    ]

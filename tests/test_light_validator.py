@@ -8,7 +8,7 @@ import subprocess
 import sys
 import venv
 
-from pipeline.contract.published import DOCS_DIR
+from pipeline.generate.published import DOCS_DIR
 from pipeline.settings import REPO_ROOT
 
 

@@ -81,8 +81,9 @@ def test_parameter_text_is_danish_with_only_the_decimals_it_has():
 
 
 def test_the_generated_column_docs_quote_the_seed(monkeypatch):
-    """The published tables' YAML (pipeline/dbt_marts.py) with other values in the seed: its texts follow."""
-    import pipeline.dbt_marts as dbt_marts
+    """The published tables' YAML (pipeline/generate/dbt_marts.py) with other values in the seed: its texts
+    follow."""
+    import pipeline.generate.dbt_marts as dbt_marts
 
     shipped = dbt_marts.render_marts_yml()
     assert "Færre end 3 kommuner" in shipped and "Dækning ≥ 50 %" in shipped

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -13,10 +17,10 @@ from conftest import query
 from pipeline.contract.codes import seed_rows
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import DAEKNING_MIN_PCT, parameter
-from pipeline.dbt_marts import building_figures
+from pipeline.generate.dbt_marts import building_figures
 from pipeline.publish import NATIONAL_TABLES, PUBLISHED_TABLES
 from pipeline.run import BUILD_STAMP, run
-from pipeline.settings import connect
+from pipeline.settings import REPO_ROOT, connect
 from pipeline.status import status_dir
 
 
@@ -136,6 +140,43 @@ def test_every_column_of_every_model_is_described(demo_home):
             continue
         assert set(documented[table]) == set(cols), table
         assert all(documented[table].values()), table
+
+
+def test_the_heavy_dbt_tests_pass_on_the_demo_warehouse(demo_home, tmp_path):
+    """The grain tests of the models of meter readings (tag `heavy`) are left out of builds on new data and run in
+    the nightly build: here they run on the demo warehouse, and pass."""
+    home, _ = demo_home
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "test",
+            "--select",
+            "tag:heavy",
+            "--project-dir",
+            str(REPO_ROOT),
+            "--profiles-dir",
+            str(REPO_ROOT / "dbt_project"),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        env={**os.environ, "KKM2_HOME": str(home.root)},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    runs = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert len(runs) == 4 and all(r["status"] == "pass" for r in runs)
+    nodes = json.loads((tmp_path / "target" / "manifest.json").read_text())["nodes"]
+    tested = {nodes[r["unique_id"]]["attached_node"].split(".")[-1] for r in runs}
+    assert tested == {
+        "stg_raw__forbrug",
+        "stg_raw__indeklima_maalinger",
+        "int_forbrug_perioder",
+        "int_indeklima_timer",
+    }
 
 
 def test_release_warehouse_is_read_only_and_readable(demo_home):

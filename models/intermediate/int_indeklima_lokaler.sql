@@ -4,7 +4,7 @@
 -- every room with occupied hours with data is graded from its measurements, the worse of its CO2 and
 -- temperature grades (threshold seed). Other rooms, and every room of a building below the minimum, use
 -- their latest usable `indeklima_vurderinger` grade (at most 5 years old, carried forward like condition
--- assessments).
+-- assessments; only for buildings in the year's master data).
 with
 
 timer as (
@@ -59,14 +59,14 @@ vurderinger as (
     select * from {{ ref('stg_raw__indeklima_vurderinger') }}
 ),
 
-aar as (
-    select distinct kommunekode, aar from {{ ref('stg_raw__bygninger') }}
+bygninger as (
+    select kommunekode, aar, bygning_id from {{ ref('stg_raw__bygninger') }}
 ),
 
 vurderet as (
     select a.kommunekode, a.aar, v.bygning_id, v.lokale_id, v.karakter
-    from aar as a
-    inner join vurderinger as v on {{ carried_forward('a', 'v') }}
+    from bygninger as a
+    inner join vurderinger as v on v.bygning_id = a.bygning_id and {{ carried_forward('a', 'v') }}
     qualify row_number() over (
         partition by a.kommunekode, a.aar, v.bygning_id, v.lokale_id
         order by v.vurderingsdato desc, v.aar desc, v.karakter desc

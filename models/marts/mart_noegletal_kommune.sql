@@ -1,12 +1,17 @@
 -- One row per kommunekode × aar × sektor (each sektor and `alle`) × noegletal: the municipality's value,
--- aggregated as the catalogue says, with its coverage (area of buildings with the input / all area of the
+-- aggregated as the catalogue says (dim_noegletal.aggregering; the numerator and denominator of each building
+-- come from fct_noegletal_bygning), with its coverage (area of buildings with the input / all area of the
 -- municipality and sektor), the number of buildings with data, and whether it enters the benchmarks
 -- (coverage ≥ the parameter `benchmark_min_daekning_pct`, seed parametre). A building missing an input is
 -- left out of numerator and denominator.
 with
 
+katalog as (
+    select noegletal, enhed, aggregering from {{ ref('dim_noegletal') }}
+),
+
 lang as (
-    select * from {{ ref('int_noegletal_bygning_lang') }}
+    select * from {{ ref('fct_noegletal_bygning') }}
 ),
 
 med_alle as (
@@ -15,10 +20,18 @@ med_alle as (
     select * replace ('alle' as sektor) from lang
 ),
 
+bygninger as (
+    select kommunekode, aar, sektor, bda_m2 from {{ ref('mart_noegletal_bygning') }}
+),
+
+-- all buildings of the municipality and sektor
 areal as (
     select kommunekode, aar, sektor, {{ exact_sum('bda_m2') }} as areal_i_alt, count(*) as antal_bygninger
-    from med_alle
-    where noegletal = 'antal_bygninger'
+    from (
+        select * from bygninger
+        union all
+        select * replace ('alle' as sektor) from bygninger
+    )
     group by all
 ),
 
@@ -29,27 +42,29 @@ aggregeret as (
         sektor,
         noegletal,
         case
-            when noegletal in ('antal_bygninger', 'bda_m2') then {{ exact_sum('taeller') }}
+            when aggregering in ('antal', 'sum') then {{ exact_sum('taeller') }}
             else {{ exact_sum('taeller') }} / nullif({{ exact_sum('naevner') }}, 0)
         end as vaerdi,
         {{ exact_sum('bda_m2') }} as areal_med_data,
         count(*) as antal_bygninger_med_data
     from med_alle
-    group by kommunekode, aar, sektor, noegletal
+    group by kommunekode, aar, sektor, noegletal, aggregering
 ),
 
 befolkning as (
     select kommunekode, aar, indbyggere from {{ source('reference', 'befolkning') }}
 ),
 
+-- the figures aggregated over the municipality's inhabitants: Σ bda_m2 of sektor `alle` / indbyggere
 pr_indbygger as (
     select
-        a.kommunekode, a.aar, 'alle' as sektor, 'm2_pr_indbygger' as noegletal,
+        a.kommunekode, a.aar, 'alle' as sektor, k.noegletal,
         a.areal_i_alt / b.indbyggere as vaerdi,
         a.areal_i_alt as areal_med_data,
         a.antal_bygninger as antal_bygninger_med_data
     from areal as a
     inner join befolkning as b using (kommunekode, aar)
+    inner join katalog as k on k.aggregering = 'areal_pr_indbygger'
     where a.sektor = 'alle' and b.indbyggere > 0
 ),
 
@@ -57,10 +72,6 @@ samlet as (
     select * from aggregeret
     union all
     select * from pr_indbygger
-),
-
-katalog as (
-    select noegletal, enhed from {{ ref('dim_noegletal') }}
 ),
 
 final as (

@@ -113,14 +113,21 @@ def read_manifest() -> dict:
         return json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
 
-def dbt_build_args(fingerprint: str, built: set[str]) -> list[str]:
-    """The build's dbt command. Incremental models are recomputed in full when the project (models, macros,
-    seeds) is not the one the warehouse was last built with (`built`: audit.dbt_state), so published figures
-    never depend on which code built which partition. dbt unit tests check the formulas, not the data: they
-    run in `make test` (tests/test_dbt_time_zone.py, two OS time zones) and CI, not in every production build
-    (5 s of every build's ~12 s)."""
+# Run tag of the builds that run every dbt data test, also those tagged `heavy` (the tests of the grain of the
+# models of meter readings, which hash tens of millions of rows: an estimated 5–45 s each at S = 1).
+# The nightly schedule sets it; builds on new data leave those out. Either way every test is an asset check.
+HEAVY_TESTS_TAG = "kkm2/tunge_tests"
+
+
+def dbt_build_args(full_refresh: bool, heavy_tests: bool) -> list[str]:
+    """The `dbt build` of a production build. dbt unit tests check the formulas, not the data: they run in
+    `make test` (tests/test_dbt_time_zone.py, two OS time zones) and CI, not in every production build (5 s of
+    every build's ~12 s). Incremental models are recomputed in full when models, macros or seeds changed, so
+    published figures never depend on which code built which partition."""
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if fingerprint not in built:
+    if not heavy_tests:
+        args += ["--exclude", "tag:heavy"]
+    if full_refresh:
         args.append("--full-refresh")
     return args
 
@@ -169,7 +176,10 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
             ensure_schema(con)
             con.execute("CREATE TABLE IF NOT EXISTS audit.dbt_state (fingeraftryk VARCHAR, tid TIMESTAMPTZ)")
             built = {r[0] for r in con.execute("SELECT fingeraftryk FROM audit.dbt_state").fetchall()}
-        args = dbt_build_args(fingerprint, built)
+        args = dbt_build_args(
+            full_refresh=fingerprint not in built,
+            heavy_tests=context.run.tags.get(HEAVY_TESTS_TAG) == "true",
+        )
         # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
         runs = kkm2.home.tmp / "dbt"
         shutil.rmtree(runs, ignore_errors=True)
@@ -208,6 +218,5 @@ def kkm2_status_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm
     with kkm2.writer(), stage("dbt"):
         runs = kkm2.home.tmp / "dbt_status"
         shutil.rmtree(runs, ignore_errors=True)
-        yield from dbt.cli(
-            ["build", "--exclude-resource-type", "unit_test"], context=context, target_path=runs
-        ).stream()
+        args = dbt_build_args(full_refresh=False, heavy_tests=context.run.tags.get(HEAVY_TESTS_TAG) == "true")
+        yield from dbt.cli(args, context=context, target_path=runs).stream()

@@ -17,71 +17,11 @@ import json
 import logging
 import os
 from functools import cache
-from pathlib import Path
 
 from pipeline.contract.datasets import DATASETS
-from pipeline.contract.model import Dataset
 from pipeline.settings import EXPECTATIONS_DIR
 
-SUITES_DIR = EXPECTATIONS_DIR / "suites"
-
-
-def suite_for(dataset: Dataset) -> dict:
-    """The GX suite for a dataset's accepted rows, generated from the contract."""
-    exps: list[dict] = []
-    for c in dataset.columns:
-        if c.required or c.filled:
-            exps.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": c.name}})
-        if c.codes:
-            values = list(c.code_values())
-            if c.type == "int":
-                values = [int(v) for v in values]
-            exps.append(
-                {
-                    "type": "expect_column_values_to_be_in_set",
-                    "kwargs": {"column": c.name, "value_set": values},
-                }
-            )
-        if c.min is not None or c.max is not None:
-            kw = {"column": c.name, "min_value": c.min, "max_value": c.max}
-            if c.min_exclusive:
-                kw["strict_min"] = True
-            exps.append({"type": "expect_column_values_to_be_between", "kwargs": kw})
-        if c.max_len:
-            exps.append(
-                {
-                    "type": "expect_column_value_lengths_to_be_between",
-                    "kwargs": {"column": c.name, "min_value": 1, "max_value": c.max_len},
-                }
-            )
-        if c.pattern:
-            exps.append(
-                {
-                    "type": "expect_column_values_to_match_regex",
-                    "kwargs": {"column": c.name, "regex": c.pattern},
-                }
-            )
-        if c.unique:
-            exps.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": c.name}})
-    return {
-        "name": f"kkm2_{dataset.name}",
-        "meta": {"generated_from": "pipeline.contract"},
-        "expectations": exps,
-    }
-
-
-def render_suite(dataset: Dataset) -> str:
-    return json.dumps(suite_for(dataset), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def write_suites(out_dir: Path = SUITES_DIR) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ds in DATASETS.values():
-        p = out_dir / f"{ds.name}.json"
-        p.write_text(render_suite(ds), encoding="utf-8")
-        paths.append(p)
-    return paths
+SUITES_DIR = EXPECTATIONS_DIR / "suites"  # written by pipeline/generate/gx_suites.py
 
 
 @cache

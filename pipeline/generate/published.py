@@ -136,9 +136,3 @@ def generated_files() -> dict:
         )
         files[DOCS_DIR / "eksempler" / f"{name}.csv"] = sample_csv(ds)
     return files
-
-
-def write_published() -> None:
-    for path, text in generated_files().items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")

@@ -1,5 +1,6 @@
 """The published tables' dbt YAML (grain, Danish column docs, enforced contracts, tests), generated from one
-place: column docs here, building columns from the contract, figure columns from the catalogue seed."""
+place: column docs here or in the shared docs blocks, building columns from the contract, figure columns from
+the catalogue seed."""
 
 from __future__ import annotations
 
@@ -12,34 +13,34 @@ from pipeline.contract.parameters import (
     min_kommuner,
     parameter_text,
 )
+from pipeline.generate.dbt_yaml import dbt_yaml, doc
 from pipeline.settings import REPO_ROOT
 
 MARTS_YML = REPO_ROOT / "models" / "marts" / "_marts.yml"
 
+BUILDING_KEY = ["kommunekode", "aar", "bygning_id"]
 _N_MIN = min_kommuner(SUPPRESSION_MIN_KOMMUNER)
 _BENCHMARK_MIN = parameter_text(BENCHMARK_MIN_DAEKNING_PCT)
 
-# Column name -> (data type, Danish description). One definition per column across the published tables.
+# Column name -> (data type, Danish description). One definition per column across the published tables; a
+# column many models share is described in its docs block (models/_column_docs.md) and named here with doc().
 # Thresholds are quoted from the parameter seed (seeds/parametre.csv), never typed here.
 COLUMNS: dict[str, tuple[str, str]] = {
-    "kommunekode": ("varchar", "Kommunekode, 4 tegn med foranstillede nuller (fx 0101)."),
+    "kommunekode": ("varchar", doc("kommunekode")),
     "kommunenavn": ("varchar", "Kommunens navn."),
     "region": ("varchar", "Regionens navn (Hovedstaden, Sjælland, Syddanmark, Midtjylland, Nordjylland)."),
     "regionskode": ("varchar", "Regionskode (1081–1085)."),
     "model_version": ("varchar", "Version af referencedata."),
-    "aar": ("integer", "Indberetningsåret."),
-    "bygning_id": ("varchar", "Kommunens stabile bygnings-id."),
+    "aar": ("integer", doc("aar")),
+    "bygning_id": ("varchar", doc("bygning_id")),
     "navn": ("varchar", "Bygningens navn."),
-    "sektor": (
-        "varchar",
-        "Sektor (angivet af kommunen, ellers udledt af BBR-anvendelseskoden); `alle` = alle sektorer.",
-    ),
+    "sektor": ("varchar", doc("sektor")),
     "er_sektor_udledt": ("boolean", "Sektoren er udledt af BBR-anvendelseskoden."),
     "ejerforhold": ("varchar", "ejet, lejet eller selvejende."),
-    "bda_m2": ("double", "Bruttodriftsareal × dage i brug / dage i året (m²)."),
+    "bda_m2": ("double", doc("bda_m2")),
     "indberetning_version": ("integer", "Den aktive version af indberetningen, som tallene bygger på."),
-    "forsyningsart": ("varchar", "el, fjernvarme, naturgas, olie eller vand."),
-    "maaned": ("date", "Månedens første dag (dansk tid)."),
+    "forsyningsart": ("varchar", doc("forsyningsart")),
+    "maaned": ("date", doc("maaned")),
     "maengde": ("double", "Kalenderiseret forbrug i måneden i basisenheden, med målerandele."),
     "enhed": ("varchar", "Enheden (kWh, m3 eller nøgletallets enhed)."),
     "el_daekning_pct": ("double", "Dækkede timer / forventede timer for bygningens elmålere i året (%)."),
@@ -57,8 +58,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
         "Markeret til nærmere eftersyn (foreløbig regel; tærsklerne eftersyn_* står i seed parametre).",
     ),
     "naermere_eftersyn_aarsag": ("varchar", "Hvorfor bygningen er markeret, med tallene."),
-    "noegletal": ("varchar", "Nøgletallets kode (dim_noegletal)."),
-    "vaerdi": ("double", "Værdien i nøgletallets enhed."),
+    "noegletal": ("varchar", doc("noegletal")),
+    "vaerdi": ("double", doc("vaerdi")),
     "daekning_pct": ("double", "Areal af bygninger med input / kommunens og sektorens samlede areal (%)."),
     "antal_bygninger_med_data": ("bigint", "Antal bygninger med input til nøgletallet."),
     "indgaar_i_benchmark": (
@@ -129,12 +130,19 @@ SQL_TYPE = {
     "date": "date",
     "bool": "boolean",
 }
-FIGURE_EXCLUDED = {"antal_bygninger", "m2_pr_indbygger", "andel_m2_tilstand_4_5"}  # municipality level only
+# The catalogue's aggregations (dim_noegletal.aggregering) of figures that exist at municipality level only:
+# what they add up is not a building's own value of the figure, but every building (antal), the building's
+# condition grade (andel_areal_tilstand_4_5) or the inhabitants (areal_pr_indbygger); fct_noegletal_bygning.
+MUNICIPALITY_LEVEL_AGGREGATIONS = {"antal", "andel_areal_tilstand_4_5", "areal_pr_indbygger"}
 
 
 def building_figures() -> list[dict]:
     """The catalogue's figures that are columns of mart_noegletal_bygning, in catalogue order."""
-    return [r for r in code_lists.seed_rows("dim_noegletal.csv") if r["noegletal"] not in FIGURE_EXCLUDED]
+    return [
+        r
+        for r in code_lists.seed_rows("dim_noegletal.csv")
+        if r["aggregering"] not in MUNICIPALITY_LEVEL_AGGREGATIONS
+    ]
 
 
 def _figure_column(r: dict) -> tuple[str, str, str]:
@@ -173,7 +181,7 @@ def tables() -> dict[str, dict]:
         "dim_bygning": {
             "grain": "Én række pr. kommunekode × aar × bygning_id fra årets stamdata (den aktive version).",
             "columns": _dim_bygning_columns(),
-            "key": ["kommunekode", "aar", "bygning_id"],
+            "key": BUILDING_KEY,
         },
         "fct_forbrug_maaned": {
             "grain": "Én række pr. kommunekode × aar × bygning_id × forsyningsart × måned: kalenderiseret forbrug i "
@@ -196,7 +204,7 @@ def tables() -> dict[str, dict]:
                 "naermere_eftersyn",
                 "naermere_eftersyn_aarsag",
             ),
-            "key": ["kommunekode", "aar", "bygning_id"],
+            "key": BUILDING_KEY,
         },
         "mart_noegletal_kommune": {
             "grain": "Én række pr. kommunekode × aar × sektor (hver sektor og alle) × noegletal, aggregeret som "
@@ -279,47 +287,57 @@ def tables() -> dict[str, dict]:
     }
 
 
-STATUSES = "[mangler, modtaget, godkendt, delvist_godkendt, afvist, afventer_godkendelse, holdt_tilbage]"
-EXTRA_TESTS: dict[tuple[str, str], list[str]] = {
+STATUSES = [
+    "mangler",
+    "modtaget",
+    "godkendt",
+    "delvist_godkendt",
+    "afvist",
+    "afventer_godkendelse",
+    "holdt_tilbage",
+]
+IS_A_FIGURE = {"relationships": {"arguments": {"to": "ref('dim_noegletal')", "field": "noegletal"}}}
+COLUMN_TESTS: dict[tuple[str, str], list] = {
     ("dim_bygning", "kommunekode"): [
-        "relationships: {arguments: {to: ref('dim_kommune'), field: kommunekode}}"
+        {"relationships": {"arguments": {"to": "ref('dim_kommune')", "field": "kommunekode"}}}
     ],
-    ("mart_indberetning_status", "status"): ["accepted_values: {arguments: {values: " + STATUSES + "}}"],
+    ("mart_indberetning_status", "status"): [{"accepted_values": {"arguments": {"values": STATUSES}}}],
     ("mart_benchmark", "undertrykt"): ["not_null"],
+    ("mart_noegletal_kommune", "noegletal"): [IS_A_FIGURE],
+    ("mart_benchmark", "noegletal"): [IS_A_FIGURE],
+    ("mart_kommune_sammenligning", "noegletal"): [IS_A_FIGURE],
+}
+# The building tables' rows are buildings of the year's master data (dim_bygning).
+IS_A_BUILDING = {"relationships_key": {"arguments": {"columns": BUILDING_KEY, "to": "ref('dim_bygning')"}}}
+MODEL_TESTS: dict[str, list] = {
+    "fct_forbrug_maaned": [IS_A_BUILDING],
+    "mart_noegletal_bygning": [IS_A_BUILDING],
 }
 
 
-def yaml_str(text: str) -> str:
-    """A double-quoted YAML string."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def render_marts_yml() -> str:
-    lines = [
-        "# GENERATED by `kkm2 generate` from pipeline/dbt_marts.py, the contract and seeds/dim_noegletal.csv --",
-        "# do not edit; a test fails when stale.",
-        "version: 2",
-        "",
-        "models:",
-    ]
+    """Each table's key is tested by unique_key (unique, and never null), its other tests are below."""
+    models = []
     for name, spec in tables().items():
-        lines += [
-            f"  - name: {name}",
-            f"    description: {yaml_str(spec['grain'])}",
-            "    config:",
-            "      contract: {enforced: true}",
-            "    data_tests:",
-            f"      - unique_key: {{arguments: {{columns: [{', '.join(spec['key'])}]}}}}",
-            "    columns:",
-        ]
-        for col, dtype, doc in spec["columns"]:
-            lines += [
-                f"      - name: {col}",
-                f"        data_type: {dtype}",
-                f"        description: {yaml_str(doc)}",
-            ]
-            tests = (["not_null"] if col in spec["key"] else []) + EXTRA_TESTS.get((name, col), [])
-            if tests:
-                lines.append("        data_tests:")
-                lines += [f"          - {t}" for t in tests]
-    return "\n".join(lines) + "\n"
+        columns = []
+        for col, dtype, text in spec["columns"]:
+            column: dict = {"name": col, "data_type": dtype, "description": text}
+            if (name, col) in COLUMN_TESTS:
+                column["data_tests"] = COLUMN_TESTS[name, col]
+            columns.append(column)
+        models.append(
+            {
+                "name": name,
+                "description": spec["grain"],
+                "config": {"contract": {"enforced": True}},
+                "data_tests": [
+                    {"unique_key": {"arguments": {"columns": spec["key"]}}},
+                    *MODEL_TESTS.get(name, []),
+                ],
+                "columns": columns,
+            }
+        )
+    return dbt_yaml(
+        {"version": 2, "models": models},
+        "pipeline/generate/dbt_marts.py, the contract and seeds/dim_noegletal.csv",
+    )
