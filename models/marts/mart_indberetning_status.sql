@@ -1,15 +1,8 @@
 -- One row per kommunekode × aar × dataset, for every municipality expected to submit (reference deltagere)
--- and every municipality that submitted anything, every dataset of the contract. The state is taken from
--- the submission's latest version:
---   mangler             no file for the dataset (or no submission at all)
---   modtaget            files received but no rows in them
---   godkendt            every received row accepted (or skipped)
---   delvist_godkendt    some rows accepted, some rejected
---   afvist              rows received, none accepted
---   holdt_tilbage       the version was held back by a gate (GX found rows the validator accepted, or a
---                       submission-level problem); the previous active version, if any, is still used
---   afventer_godkendelse  gate 2: the municipality's building count or area dropped by more than 15 % against
---                       its previous active version; waiting for the steward's `kkm2 accept`
+-- and every municipality that submitted anything, every dataset of the contract. The state is that of the
+-- submission's latest version, from audit.dataset_states (pipeline/states.py, the one definition of a
+-- dataset's state: mangler, modtaget, godkendt, delvist_godkendt, afvist, holdt_tilbage,
+-- afventer_godkendelse); a municipality-year without any version is `mangler` in every dataset.
 -- Gate results (gate 2 warnings, gate 3 failures) are those of the latest gate run.
 with
 
@@ -25,8 +18,8 @@ seneste as (
     inner join versioner as v using (kommunekode, aar, version)
 ),
 
-datasaet as (
-    select * from {{ source('audit', 'submission_datasets') }}
+tilstande as (
+    select * from {{ source('audit', 'dataset_states') }}
 ),
 
 forventede as (
@@ -48,7 +41,7 @@ porte as (
 ),
 
 alle_datasaet as (
-    select distinct dataset from {{ source('audit', 'submission_datasets') }}
+    select distinct dataset from tilstande
     union
     select unnest({{ contract_datasets() }})
 ),
@@ -59,21 +52,13 @@ final as (
         f.aar,
         a.dataset,
         s.version,
-        case
-            when s.version is null or d.filer is null or d.filer = '[]' then 'mangler'
-            when s.status = 'holdt_tilbage' then 'holdt_tilbage'
-            when s.status = 'afventer_godkendelse' then 'afventer_godkendelse'
-            when d.raekker_modtaget = 0 then 'modtaget'
-            when d.raekker_accepteret = 0 and d.raekker_afvist > 0 then 'afvist'
-            when d.raekker_afvist > 0 then 'delvist_godkendt'
-            else 'godkendt'
-        end as status,
-        coalesce(d.filer, '[]') as filer,
-        coalesce(d.raekker_modtaget, 0) as raekker_modtaget,
-        coalesce(d.raekker_accepteret, 0) as raekker_accepteret,
-        coalesce(d.raekker_afvist, 0) as raekker_afvist,
-        coalesce(d.raekker_sprunget_over, 0) as raekker_sprunget_over,
-        coalesce(d.advarsler, 0) as advarsler,
+        coalesce(t.tilstand, 'mangler') as status,
+        coalesce(t.filer, '[]') as filer,
+        coalesce(t.raekker_modtaget, 0) as raekker_modtaget,
+        coalesce(t.raekker_accepteret, 0) as raekker_accepteret,
+        coalesce(t.raekker_afvist, 0) as raekker_afvist,
+        coalesce(t.raekker_sprunget_over, 0) as raekker_sprunget_over,
+        coalesce(t.advarsler, 0) as advarsler,
         s.oprettet_tid as senest_modtaget_tid,
         coalesce(p.gate2_advarsler, 0) as gate2_advarsler,
         coalesce(p.gate3_fejl, 0) as gate3_fejl,
@@ -81,8 +66,8 @@ final as (
     from forventede as f
     cross join alle_datasaet as a
     left join seneste as s using (kommunekode, aar)
-    left join datasaet as d
-        on d.kommunekode = f.kommunekode and d.aar = f.aar and d.version = s.version and d.dataset = a.dataset
+    left join tilstande as t
+        on t.kommunekode = f.kommunekode and t.aar = f.aar and t.version = s.version and t.dataset = a.dataset
     left join porte as p on p.kommunekode = f.kommunekode and p.aar = f.aar
 )
 

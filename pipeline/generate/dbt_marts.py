@@ -15,6 +15,7 @@ from pipeline.contract.parameters import (
 )
 from pipeline.generate.dbt_yaml import dbt_yaml, doc
 from pipeline.settings import REPO_ROOT
+from pipeline.states import DatasetState
 
 MARTS_YML = REPO_ROOT / "models" / "marts" / "_marts.yml"
 
@@ -103,7 +104,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "version": ("integer", "Seneste version af indberetningen (tom: intet modtaget)."),
     "status": (
         "varchar",
-        "mangler, modtaget, godkendt, delvist_godkendt, afvist, afventer_godkendelse eller holdt_tilbage.",
+        f"Datasættets tilstand (audit.dataset_states): {', '.join(DatasetState)}.",
     ),
     "filer": ("varchar", "Filerne i datasættet (JSON-liste)."),
     "raekker_modtaget": ("bigint", "Modtagne rækker = accepterede + afviste + sprunget over."),
@@ -287,15 +288,7 @@ def tables() -> dict[str, dict]:
     }
 
 
-STATUSES = [
-    "mangler",
-    "modtaget",
-    "godkendt",
-    "delvist_godkendt",
-    "afvist",
-    "afventer_godkendelse",
-    "holdt_tilbage",
-]
+STATUSES = [str(s) for s in DatasetState]  # pipeline.states: the dataset state view's values
 IS_A_FIGURE = {"relationships": {"arguments": {"to": "ref('dim_noegletal')", "field": "noegletal"}}}
 COLUMN_TESTS: dict[tuple[str, str], list] = {
     ("dim_bygning", "kommunekode"): [

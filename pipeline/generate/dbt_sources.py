@@ -6,6 +6,7 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.generate.dbt_yaml import dbt_yaml, doc
 from pipeline.reference import GRAINS
 from pipeline.settings import REPO_ROOT
+from pipeline.states import DatasetState
 from pipeline.warehouse import LINEAGE_COLUMNS
 
 SOURCES_FILE = REPO_ROOT / "models" / "staging" / "_raw__sources.yml"
@@ -24,6 +25,9 @@ AUDIT_DOCS = {
     "active_submissions": "Den aktive version pr. indberetning (den nyeste, der bestod sine gates).",
     "submission_datasets": "Optællinger pr. version og datasæt (modtaget = accepteret + afvist + sprunget over).",
     "gate_results": "Resultaterne af gate 2 (plausibilitet) og gate 3 (udgivelse) pr. kontrol, kommune og år.",
+    "dataset_states": "Tilstanden af hvert datasæt i hver version (pipeline.states), med filer og optællinger: "
+    + ", ".join(DatasetState)
+    + ".",
 }
 # A staging model's grain: one row per accepted row of the active version, named by its lineage.
 STAGING_KEY = ["kommunekode", "aar", "kilde_fil", "raekke"]
