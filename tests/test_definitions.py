@@ -181,3 +181,14 @@ def test_the_nightly_build_runs_the_heavy_dbt_tests_and_builds_on_new_data_leave
         "unit_test",
         "--full-refresh",
     ]
+
+
+def test_every_asset_has_a_group_of_its_own_and_a_description():
+    """Nothing sits in Dagster's `default` group or without a description (the audit tables dbt reads are
+    described from the sources' YAML)."""
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name != "default", key
+        assert (node.description or "").strip(), key
+    assert graph.get(dg.AssetKey(["audit", "dataset_states"])).group_name == "audit"
