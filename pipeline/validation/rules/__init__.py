@@ -38,9 +38,8 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class KeyRule:
-    """A rule across rows. `rows` (SQL) gives the `_fil, _row` of the rows it marks, computed over keys only,
-    and may give more columns (named with a leading `_`) for the message. `when` (SQL, optional) says whether
+class CrossRule:
+    """A rule across rows: `rows` (SQL) finds what it marks over keys only. `when` (SQL, optional) says whether
     it can fire at all in this submission; when false the rule costs nothing."""
 
     code: str
@@ -54,18 +53,17 @@ class KeyRule:
 
 
 @dataclass(frozen=True)
-class FileRule:
-    """A finding that sums up rows (per file or per meter): `rows` (SQL) gives `fil`, `raekke`, `antal` and the
-    columns `args` and `value` name (default: no value)."""
+class KeyRule(CrossRule):
+    """Marks rows: `rows` gives the `_fil, _row` of the rows it marks, and may give more columns (named with a
+    leading `_`) for the message."""
 
-    code: str
-    column: str | None
-    rows: str
-    message: str
-    args: tuple[str, ...] = ()
+
+@dataclass(frozen=True)
+class FileRule(CrossRule):
+    """A finding that sums up rows (per file or per meter): `rows` gives `fil`, `raekke`, `antal` and the
+    columns `args` and `value` name (default: no value). A warning unless it says otherwise."""
+
     severity: str = WARNING
-    value: str | None = None
-    when: str | None = None
 
 
 @dataclass(frozen=True)
