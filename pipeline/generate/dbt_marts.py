@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pipeline.contract import codes as code_lists
 from pipeline.contract.datasets import DATASETS
+from pipeline.contract.model import TYPES
 from pipeline.contract.parameters import (
     BENCHMARK_MIN_DAEKNING_PCT,
     COMPARABLE_MAX_COVERAGE_DIFFERENCE,
@@ -123,14 +124,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     ),
     "kvalitet_besked": ("varchar", "Beskeder fra gate 2 og 3, der ikke var i orden (tom: alt i orden)."),
 }
-SQL_TYPE = {
-    "text": "varchar",
-    "code": "varchar",
-    "int": "bigint",
-    "dec": "double",
-    "date": "date",
-    "bool": "boolean",
-}
 # The catalogue's aggregations (dim_noegletal.aggregering) of figures that exist at municipality level only:
 # what they add up is not a building's own value of the figure, but every building (antal), the building's
 # condition grade (andel_areal_tilstand_4_5) or the inhabitants (areal_pr_indbygger); fct_noegletal_bygning.
@@ -160,7 +153,7 @@ def _named(*names: str) -> list[tuple[str, str, str]]:
 def _dim_bygning_columns() -> list[tuple[str, str, str]]:
     cols = _named("kommunekode", "aar")
     for c in DATASETS["bygninger"].columns:
-        cols.append((c.name, SQL_TYPE[c.type], f"{c.label}. {c.help}"))
+        cols.append((c.name, TYPES[c.type].sql.lower(), f"{c.label}. {c.help}"))
         if c.name == "sektor":
             cols += _named("er_sektor_udledt")
     return cols + _named("bda_m2", "indberetning_version")
