@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.contract.datasets import DATASETS
-from pipeline.quality.gx_gate import check_accepted
+from pipeline.quality.gx_gate import check_accepted, load_suite
 
 
 def test_gx_finds_rows_the_validator_should_have_rejected(mem):
@@ -24,7 +24,8 @@ def test_gx_passes_valid_rows(mem):
     mem.execute("""CREATE TABLE acc AS SELECT * FROM (VALUES
         ('M1', 'B1', 'el', 1.0, NULL::DATE, NULL::DATE)
     ) t(maaler_id, bygning_id, forsyningsart, andel, aktiv_fra, aktiv_til)""")
-    assert check_accepted(mem, "maalere", "acc") == {"success": True, "rows": 1, "failures": []}
+    result = check_accepted(mem, "maalere", "acc")
+    assert (result["success"], result["rows"], result["failures"]) == (True, 1, [])
 
 
 def test_every_kind_of_expectation_fails_loudly_on_text_columns(mem):
@@ -90,10 +91,17 @@ def test_gx_decides_on_every_accepted_row_and_catches_a_row_planted_after_valida
     con, table = _validated_sandbox(tmp_path)
     try:
         assert con.execute("SELECT current_setting('enable_external_access')").fetchall() == [(False,)]
-        assert check_accepted(con, "maalere", table) == {"success": True, "rows": 50, "failures": []}
+        clean = check_accepted(con, "maalere", table)
+        assert (clean["success"], clean["rows"], clean["failures"]) == (True, 50, [])
+        # the evidence the Dagster check shows: every expectation of the suite, each on all 50 rows
+        assert len(clean["expectations"]) == len(load_suite("maalere").expectations) > 0
+        assert all(e["evaluated"] == 50 and e["unexpected"] == 0 for e in clean["expectations"])
         con.execute("UPDATE typed_maalere SET forsyningsart = 'damp' WHERE maaler_id = 'M37'")
         result = check_accepted(con, "maalere", table)
         assert not result["success"] and result["rows"] == 50
+        found = {(e["expectation"], e["column"]): e["unexpected"] for e in result["expectations"]}
+        assert found[("expect_column_values_to_be_in_set", "forsyningsart")] == 1
+        assert sum(found.values()) == 1
         assert result["failures"] == [
             {
                 "expectation": "expect_column_values_to_be_in_set",

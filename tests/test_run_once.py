@@ -173,6 +173,20 @@ def test_changed_municipalities_are_ingested_in_one_run_each_on_its_own_partitio
             if e.run_id == ingest_run.run_id and e.status.value in ("SUCCEEDED", "FAILED")
         }
         assert evaluated == {first: "SUCCEEDED", last: "SUCCEEDED"}  # the others in the range: only planned
+        # the check's evidence: per new version, the rows GX decided on, and every expectation on all of them
+        [record] = [e for e in check if e.run_id == ingest_run.run_id and e.partition == first and e.event]
+        meta = record.event.dagster_event.event_specific_data.metadata
+        evidence = meta["bevis"].value
+        assert evidence and meta["evalueret_raekker"].value == sum(e["raekker"] for e in evidence)
+        for e in evidence:
+            [(accepted,)] = query(
+                home.warehouse,
+                "SELECT raekker_accepteret FROM audit.submission_datasets WHERE kommunekode = ? AND aar = ? "
+                "AND version = ? AND dataset = 'bygninger'",
+                [first, e["aar"], e["version"]],
+            )
+            assert e["raekker"] == accepted > 0
+            assert e["forventninger"] and all(x["evalueret"] == accepted for x in e["forventninger"])
     assert version_counts(home) == {first: v[first] + 1, middle: v[middle], last: v[last] + 1}
 
 

@@ -166,6 +166,25 @@ def _municipality_events(context, k: str, results: list):
             for r in loaded
             if not r.gx.get(name, {}).get("success", True)
         ]
+        # the evidence: per year, the rows GX decided on and what each expectation evaluated and found
+        evidence = [
+            {
+                "aar": r.aar,
+                "version": r.version,
+                "raekker": r.gx[name].get("rows", 0),
+                "forventninger": [
+                    {
+                        "forventning": e["expectation"],
+                        "kolonne": e["column"],
+                        "evalueret": e["evaluated"],
+                        "fund": e["unexpected"],
+                    }
+                    for e in r.gx[name].get("expectations", [])
+                ],
+            }
+            for r in loaded
+            if name in r.gx
+        ]
         yield dg.AssetCheckEvaluation(
             asset_key=key,
             check_name=GX_CHECK,
@@ -174,7 +193,12 @@ def _municipality_events(context, k: str, results: list):
             blocking=True,
             partition=k,
             target_materialization_data=_latest_materialization(context, key, k),
-            metadata={"fund": dg.MetadataValue.json(failures)},
+            metadata={
+                "evalueret_raekker": sum(e["raekker"] for e in evidence),
+                "forventninger": sum(len(e["forventninger"]) for e in evidence),
+                "bevis": dg.MetadataValue.json(evidence),
+                "fund": dg.MetadataValue.json(failures),
+            },
             description=None
             if not failures
             else "GX fandt fejl i rækker, som validatoren accepterede: versionen er holdt tilbage.",

@@ -164,7 +164,7 @@ def check_accepted(con, dataset: str, table: str) -> dict:
     Returns {"success": bool, "rows": n, "failures": [{expectation, column, unexpected_count, eksempler}]}."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     if rows == 0:
-        return {"success": True, "rows": 0, "failures": []}
+        return {"success": True, "rows": 0, "expectations": [], "failures": []}
     suite = load_suite(dataset)
     batch = sql_batch(con, table)
     result = batch.validate(suite, result_format=COUNTS_ONLY)
@@ -176,7 +176,17 @@ def check_accepted(con, dataset: str, table: str) -> dict:
 
 
 def summarise(result, rows: int) -> dict:
-    """What gate 1 keeps of a GX result: success, the rows evaluated and each failed expectation."""
+    """What gate 1 keeps of a GX result: success, the rows evaluated, what each expectation evaluated and
+    found (the evidence the Dagster check shows) and each failed expectation with examples."""
+    expectations = [
+        {
+            "expectation": r.expectation_config.type,
+            "column": r.expectation_config.kwargs.get("column"),
+            "evaluated": (r.result or {}).get("element_count"),
+            "unexpected": (r.result or {}).get("unexpected_count") or 0,
+        }
+        for r in result.results
+    ]
     failures = [
         {
             "expectation": r.expectation_config.type,
@@ -187,4 +197,4 @@ def summarise(result, rows: int) -> dict:
         for r in result.results
         if not r.success
     ]
-    return {"success": bool(result.success), "rows": rows, "failures": failures}
+    return {"success": bool(result.success), "rows": rows, "expectations": expectations, "failures": failures}
