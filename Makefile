@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 OLDEST_DUCKDB_CLIENT := 1.0.0
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock pipeline/quality/docs_assets.py | sha256sum | cut -c1-12)
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q -c requirements.lock -e ".[platform,dev]"
 	# the oldest DuckDB client a release must open (tests/test_releases.py), kept apart from the venv
 	$(BIN)/python -m pip install -q --no-deps --target $(VENV)/duckdb-1.0 duckdb==$(OLDEST_DUCKDB_CLIENT)
+	# GX Data Docs' scripts, styles and fonts from the npm registry, pinned (pipeline/quality/docs_assets.py)
+	$(BIN)/python -m pipeline.quality.docs_assets
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -598,3 +598,38 @@ def test_embedded_json_cannot_end_its_script_or_break_utf8():
     assert not set("<>&\u2028\u2029") & set(text)
     text.encode("utf-8")  # a lone surrogate is escaped, not written
     assert json.loads(text) == hostile
+
+
+def test_every_page_of_the_release_works_offline(demo_home, browser):
+    """Every HTML page a release holds (the report, the municipalities' pages and feedback, GX's Data Docs in
+    quality/, the docs), opened from disk with the network blocked: nothing is fetched from the network and no
+    script fails. GX's Data Docs load their scripts, styles and fonts from the release (quality/static/vendor/):
+    the index lists the validations and Bootstrap styles the page."""
+    home, _ = demo_home
+    release = home.current.resolve()
+    pages = sorted(release.rglob("*.html"))
+    assert any(p.is_relative_to(release / "quality") for p in pages) and len(pages) > 20
+    context = browser.new_context()
+    fetched: list[str] = []
+
+    def route(r):
+        if r.request.url.startswith("file:"):
+            return r.continue_()
+        fetched.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    for path in pages:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        assert errors == [], path
+        if path.parent.parent == release / "quality" and path.name == "index.html":
+            page.wait_for_selector("table tbody tr")
+            assert page.locator("table tbody tr").count() > 0, path  # the validations are listed
+            assert "apple-system" in page.evaluate("getComputedStyle(document.body).fontFamily"), path
+        page.close()
+    context.close()
+    assert fetched == []

@@ -24,6 +24,7 @@ from pathlib import Path
 from pipeline import states
 from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.faults import fault_point
+from pipeline.quality import docs_assets
 from pipeline.quality.gx_gate import _gx_module, pandas_batch_definition
 from pipeline.text import da_number
 
@@ -194,6 +195,7 @@ class DocsWriter:
                 self.previous / folder, self.root / folder, ignore=shutil.ignore_patterns("static")
             )
         self.share_static()
+        docs_assets.make_offline(self.root)  # GX's CDN assets shipped with the release: the pages work offline
         (self.root / self.CACHE).write_text(json.dumps(self.results), encoding="utf-8")
 
     def share_static(self) -> None:
