@@ -213,7 +213,9 @@ def test_a_killed_load_leaves_the_warehouse_consistent_and_readers_unblocked(tmp
         con.close()
     assert log == [("fastlaas", 1, "v2 mangler understøttelse")]
     refused = subprocess.run(
-        [*KKM2, "pin", k, "2024", "7", "--home", str(home.root)], capture_output=True, text=True
+        [*KKM2, "pin", k, "2024", "7", "--reason", "forkert version", "--home", str(home.root)],
+        capture_output=True,
+        text=True,
     )
     assert refused.returncode == 1 and "ingen version 7" in refused.stderr
     rc = subprocess.run([*KKM2, "unpin", k, "2024", "--home", str(home.root)], capture_output=True, text=True)
