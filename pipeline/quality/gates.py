@@ -195,7 +195,8 @@ class DocsWriter:
                 self.previous / folder, self.root / folder, ignore=shutil.ignore_patterns("static")
             )
         self.share_static()
-        docs_assets.make_offline(self.root)  # GX's CDN assets shipped with the release: the pages work offline
+        # GX's CDN assets shipped with the release: the pages work offline
+        docs_assets.make_offline(self.root)
         (self.root / self.CACHE).write_text(json.dumps(self.results), encoding="utf-8")
 
     def share_static(self) -> None:
