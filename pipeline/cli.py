@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from pipeline.settings import connect, home_from_env
@@ -82,11 +83,55 @@ def _home_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--home", help="KKM2_HOME (standard: miljøvariablen KKM2_HOME, ellers ./kkm2_home)")
 
 
+LOGS_KEPT = 20  # `kkm2 run` logs kept in <home>/logs/
+
+
 def cmd_run(args) -> int:
+    """Run the pipeline with one live line per stage; dbt's, GX's and Dagster's own output go to a log file in
+    the home (`--verbose`: to the terminal instead); a short summary at the end."""
+    from pipeline import progress
     from pipeline.run import run
 
     home = home_from_env(args.home)
-    report = run(home)
+    if args.verbose:
+        with progress.display(sys.stdout, live=False):
+            report = run(home)
+        log = None
+    else:
+        log = home.logs / f"koersel_{datetime.now().strftime('%Y%m%dT%H%M%S')}_{os.getpid()}.log"
+        try:
+            with progress.quiet_output(log) as terminal, progress.display(terminal):
+                report = run(home)
+        except BaseException:
+            print(f"Hele udskriften fra dbt, GX og Dagster: {log}", file=sys.stderr)
+            raise
+        finally:
+            if log.exists() and not log.stat().st_size:  # a run with nothing to build printed nothing
+                log.unlink()
+            _prune_logs(home.logs)
+    _print_summary(home, report, verbose=args.verbose)
+    if log and log.exists():
+        print(f"  Log:       {log}")
+    if not report.success and not report.build_ok:
+        print("Byggeriet fejlede; den forrige udgivelse er stadig den aktuelle.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _prune_logs(folder: Path) -> None:
+    logs = sorted(folder.glob("koersel_*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in logs[LOGS_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
+SUMMARY_LINES = 25  # per list of the summary; the rest is counted (`kkm2 status` has them all)
+
+
+def _print_summary(home, report, verbose: bool) -> None:
+    from pipeline.states import SubmissionStatus
+    from pipeline.text import da_number
+
+    print()
     for line in report.landing_problems:
         print(f"ADVARSEL {line}")
     if report.reference_problems or report.reference_warnings:
@@ -95,30 +140,47 @@ def cmd_run(args) -> int:
             print(f"  FUND     {line}")
         for line in report.reference_warnings:
             print(f"  ADVARSEL {line}")
-    print(
-        f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':22} {'modtaget':>9} {'accepteret':>10} "
-        f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}"
-    )
-    for k, y, v, status, ds, rec, acc, rej, skip, warn in report.submissions:
-        print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:22} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
+    if verbose:
+        print(
+            f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':22} {'modtaget':>9} {'accepteret':>10} "
+            f"{'afvist':>7} {'sprunget':>8} {'advarsler':>9}"
+        )
+        for k, y, v, status, ds, rec, acc, rej, skip, warn in report.submissions:
+            print(f"{k:8} {y:<5} {v:>3} {status:14} {ds:22} {rec:>9} {acc:>10} {rej:>7} {skip:>8} {warn:>9}")
+    if report.new_versions:
+        print(f"Nye versioner i denne kørsel: {da_number(len(report.new_versions))}")
+        for k, y, v, status, rec, acc, rej, skip in report.new_versions[:SUMMARY_LINES]:
+            print(
+                f"  {k}/{y} version {v}: {SubmissionStatus(status).label}; {da_number(rec)} rækker modtaget, "
+                f"{da_number(acc)} accepteret, {da_number(rej)} afvist, {da_number(skip)} sprunget over"
+            )
+        _more(report.new_versions)
+    elif not report.build_skipped:
+        print("Ingen nye versioner i denne kørsel (indberetningerne i landing/ er uændrede).")
+    if report.held_back:
+        print(f"Holdt tilbage eller venter på godkendelse: {da_number(len(report.held_back))}")
+        for k, y, v, status, why in report.held_back[:SUMMARY_LINES]:
+            print(f"  {k}/{y} version {v}: {SubmissionStatus(status).label}" + (f": {why}" if why else ""))
+        _more(report.held_back)
+    failed = [k for k, ok in report.ingest_ok.items() if not ok]
+    if failed:
+        print(f"Indlæsning holdt tilbage for: {', '.join(failed)} (se `kkm2 status` og loggen)")
     if report.build_skipped:
         print(
-            "\nIntet nyt siden sidste udgivelse (indberetninger, referencedata, kode og parametre er uændrede): "
+            "Intet nyt siden sidste udgivelse (indberetninger, referencedata, kode og parametre er uændrede): "
             "ingen dbt build, ingen ny udgivelse."
         )
     if report.release:
         print(f"\n{'Aktuel udgivelse (uændret)' if report.build_skipped else 'Udgivelse'}: {report.release}")
+        print(f"  Rapport:   {report.release / 'report' / 'index.html'}")
         print(f"  Parquet:   {report.release / 'exports'}")
         print(f"  DuckDB:    {report.release / 'warehouse.duckdb'}")
         print(f"  Aktuel:    {home.current} -> {report.release.name}")
-    if not report.success:
-        failed = [k for k, ok in report.ingest_ok.items() if not ok]
-        if failed:
-            print(f"Indlæsning holdt tilbage for: {', '.join(failed)} (se Dagster / audit.findings)")
-        if not report.build_ok:
-            print("Byggeriet fejlede; den forrige udgivelse er stadig den aktuelle.", file=sys.stderr)
-            return 1
-    return 0
+
+
+def _more(rows: list) -> None:
+    if len(rows) > SUMMARY_LINES:
+        print(f"  … og {len(rows) - SUMMARY_LINES} flere (se `kkm2 status`)")
 
 
 def cmd_demo_data(args) -> int:
@@ -454,6 +516,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True, metavar="kommando")
     r = sub.add_parser("run", help="indlæs alt i landing/, byg, kontrollér og udgiv")
     _home_arg(r)
+    r.add_argument(
+        "--verbose",
+        action="store_true",
+        help="vis dbt's, GX' og Dagsters egen udskrift i terminalen (ellers i en log i <home>/logs/)",
+    )
     r.set_defaults(func=cmd_run)
     d = sub.add_parser("demo-data", help="skriv deterministiske demo-indberetninger i landing/")
     _home_arg(d)

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline import progress
 from pipeline.locking import writer_lock
 from pipeline.settings import REPO_ROOT, Home, activate, connect
+from pipeline.states import SubmissionStatus
 from pipeline.status import status_dir, versions_fingerprint
 from pipeline.timing import stage
+from pipeline.validation.core import ERROR
 
 
 @dataclass
@@ -33,6 +36,10 @@ class RunReport:
     reference_problems: list[str] = field(default_factory=list)  # pipeline.reference: findings, in Danish
     reference_warnings: list[str] = field(default_factory=list)
     submissions: list[tuple] = field(default_factory=list)
+    # for the summary: the versions this run made (kommune, aar, version, status, received, accepted, rejected,
+    # skipped) and every newest version that is not active, with why (kommune, aar, version, status, besked)
+    new_versions: list[tuple] = field(default_factory=list)
+    held_back: list[tuple] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
@@ -165,7 +172,16 @@ def run(home: Home, reverse: bool = False) -> RunReport:
     # (on SQLite each costs ~30 ms: a range over most municipalities cost 27 s before the first step).
     os.environ.setdefault("DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS", "true")
     report = RunReport()
+    started = datetime.now(UTC)
     with writer_lock(home), stage("orchestration"):
+        _run(home, report, reverse)
+        report.submissions = _submissions(home)
+        report.new_versions, report.held_back = _summary(home, started)
+    return report
+
+
+def _run(home: Home, report: RunReport, reverse: bool) -> None:
+    with progress.task("forberedelse"):
         from pipeline.contract.profiles import load_profiles
         from pipeline.ingest import discover, unchanged_municipalities
 
@@ -186,8 +202,7 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         inputs = build_inputs(home)
         if not changed and (stamp := build_is_current(home, inputs)):
             _skip_build(home, report, stamp)
-            report.submissions = _submissions(home)
-            return report
+            return
 
         from dagster import DagsterInstance
 
@@ -196,40 +211,36 @@ def run(home: Home, reverse: bool = False) -> RunReport:
         instance = DagsterInstance.get()
         for run_id in recover_dead_runs(instance):
             print(f"Ryddet op efter en afbrudt kørsel: {run_id}", file=sys.stderr)
-        tags = {PID_TAG: str(os.getpid())}
-        quiet = {
-            "loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}
-        }
-        if changed:
-            _ingest(defs, instance, changed, report, run_config=quiet, tags=tags)
-        _write_stamp(home, None)  # until this build has succeeded, the next run builds again
-        build = defs.resolve_job_def("build")
-        res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags=tags)
-        report.build_ok = res.success
-        # the reference data's findings and warnings, as its asset recorded them (pipeline.defs.reference_assets)
-        for ev in res.get_asset_materialization_events():
-            meta = ev.materialization.metadata
-            if ev.asset_key.path[0] == "reference" and "problemer" in meta:
-                report.reference_problems = list(meta["problemer"].value)
-                report.reference_warnings = list(meta["advarsler"].value) if "advarsler" in meta else []
-                break
-        if res.success and home.current.exists():
-            report.release = home.current.resolve()
-            _write_stamp(
-                home,
-                {
-                    "release": report.release.name,
-                    "run_id": res.run_id,
-                    "tid": datetime.now(UTC).isoformat(),
-                    "inputs": inputs,  # as they were when the build started
-                    "versioner": versions_fingerprint(home),  # after the build (the gates may hold back)
-                    "lager": warehouse_state(home),
-                    "referencedata_problemer": report.reference_problems,
-                    "referencedata_advarsler": report.reference_warnings,
-                },
-            )
-        report.submissions = _submissions(home)
-    return report
+    tags = {PID_TAG: str(os.getpid())}
+    quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}}
+    if changed:
+        _ingest(defs, instance, changed, report, run_config=quiet, tags=tags)
+    _write_stamp(home, None)  # until this build has succeeded, the next run builds again
+    build = defs.resolve_job_def("build")
+    res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags=tags)
+    report.build_ok = res.success
+    # the reference data's findings and warnings, as its asset recorded them (pipeline.defs.reference_assets)
+    for ev in res.get_asset_materialization_events():
+        meta = ev.materialization.metadata
+        if ev.asset_key.path[0] == "reference" and "problemer" in meta:
+            report.reference_problems = list(meta["problemer"].value)
+            report.reference_warnings = list(meta["advarsler"].value) if "advarsler" in meta else []
+            break
+    if res.success and home.current.exists():
+        report.release = home.current.resolve()
+        _write_stamp(
+            home,
+            {
+                "release": report.release.name,
+                "run_id": res.run_id,
+                "tid": datetime.now(UTC).isoformat(),
+                "inputs": inputs,  # as they were when the build started
+                "versioner": versions_fingerprint(home),  # after the build (the gates may hold back)
+                "lager": warehouse_state(home),
+                "referencedata_problemer": report.reference_problems,
+                "referencedata_advarsler": report.reference_warnings,
+            },
+        )
 
 
 def _skip_build(home: Home, report: RunReport, stamp: dict) -> None:
@@ -280,6 +291,47 @@ def _ingest(defs, instance, changed: list[str], report: RunReport, run_config: d
         report.ingest_ok[k] = k in first and k not in check_failed and (res.success or explained)
         guard = first[k].metadata.get("vagt") if k in first else None
         report.landing_problems += list(guard.value) if guard else []
+
+
+def _summary(home: Home, started: datetime) -> tuple[list[tuple], list[tuple]]:
+    """The versions made since `started`, and every municipality-year whose newest version is not active, with
+    the reason its load or a gate gave (the first error without a row, else the first error)."""
+    if not home.warehouse.exists():
+        return [], []
+    con = connect(home.warehouse, read_only=True)
+    try:
+        if not con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'audit' AND view_name = 'dataset_states'"
+        ).fetchall()[0][0]:
+            return [], []
+        new = con.execute(
+            """
+            SELECT s.kommunekode, s.aar, s.version, s.status, sum(d.raekker_modtaget)::BIGINT,
+                   sum(d.raekker_accepteret)::BIGINT, sum(d.raekker_afvist)::BIGINT,
+                   sum(d.raekker_sprunget_over)::BIGINT
+            FROM audit.submissions s JOIN audit.dataset_states d USING (kommunekode, aar, version)
+            WHERE s.oprettet_tid >= ?
+            GROUP BY ALL ORDER BY 1, 2, 3""",
+            [started],
+        ).fetchall()
+        held = con.execute(
+            """
+            WITH newest AS (
+                SELECT kommunekode, aar, max(version) AS version FROM audit.submissions GROUP BY ALL
+            )
+            SELECT s.kommunekode, s.aar, s.version, s.status, (
+                SELECT f.besked FROM audit.findings f
+                WHERE f.kommunekode = s.kommunekode AND f.aar = s.aar AND f.version = s.version
+                  AND f.alvorlighed = ?
+                ORDER BY f.raekke IS NOT NULL, f.raekke LIMIT 1)
+            FROM audit.submissions s JOIN newest USING (kommunekode, aar, version)
+            WHERE s.status <> ?
+            ORDER BY 1, 2""",
+            [ERROR, SubmissionStatus.GODKENDT],
+        ).fetchall()
+        return new, held
+    finally:
+        con.close()
 
 
 def _submissions(home: Home) -> list[tuple]:

@@ -62,6 +62,11 @@ class Home:
     def tmp(self) -> Path:
         return self.root / "tmp"
 
+    @property
+    def logs(self) -> Path:
+        """`kkm2 run`'s logs: dbt's, GX's and Dagster's own output."""
+        return self.root / "logs"
+
     def ensure(self) -> Home:
         for p in (self.landing, self.reference, self.archive, self.dagster, self.releases, self.tmp):
             p.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,6 +44,30 @@ def kkm2(*args: str, env: dict | None = None, **kw) -> subprocess.Popen:
 def finish(p: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
     out, err = p.communicate(timeout=timeout)
     return p.returncode, out, err
+
+
+def assert_quiet_run_output(home: Home, out: str, err: str) -> None:
+    """`kkm2 run` with its output to a pipe: one plain line per stage as it starts and ends, in Danish and in
+    order, then the summary; dbt's, GX's and Dagster's own output only in the log file it names."""
+    stages = [
+        "Finder ændrede indberetninger",
+        "Indlæsning og kontrol (gate 1)",
+        "Byg datamodellen (dbt)",
+        "Kvalitetsporte (gate 2 og 3)",
+        "Indberetningsstatus (dbt)",
+        "Udgivelse og rapport",
+    ]
+    ends = [out.index(f" {name}: færdig") for name in stages]
+    assert ends == sorted(ends), out
+    assert re.search(r"Indlæsning og kontrol \(gate 1\): færdig, 2 af 2 kommuner · [\d.]+ rækker", out), out
+    assert "\x1b[" not in out  # no terminal codes in a pipe
+    assert "Nye versioner i denne kørsel: 2" in out and f"Aktuel:    {home.current} -> " in out
+    log = Path(re.search(r"^  Log:       (.+)$", out, re.M).group(1))
+    assert log.parent == home.root / "logs"
+    text = log.read_text(encoding="utf-8")
+    assert "Running with dbt=" in text and " OK created sql " in text  # dbt's own lines are there ...
+    assert "Running with dbt=" not in out + err and " OK created sql " not in out + err  # ... and only there
+    assert len(out.splitlines()) < 40, out
 
 
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 180) -> None:
@@ -133,6 +158,7 @@ def test_a_killed_load_leaves_the_warehouse_consistent_and_readers_unblocked(tmp
     pause.unlink()
     rc, out, err = finish(kkm2("run", "--home", str(home.root)))
     assert rc == 0, (out, err)
+    assert_quiet_run_output(home, out, err)
     assert raw_fingerprint(home) == raw_fingerprint(reference)
     assert [v[2:] for v in versions(home)] == [(1, "godkendt"), (1, "godkendt")]
     first_release = home.current.resolve()
@@ -202,8 +228,11 @@ def test_a_killed_load_leaves_the_warehouse_consistent_and_readers_unblocked(tmp
         text=True,
     )
     assert rc.returncode == 0, rc.stderr
-    rc, out, err = finish(kkm2("run", "--home", str(home.root)))
+    rc, out, err = finish(kkm2("run", "--verbose", "--home", str(home.root)))
     assert rc == 0, (out, err)
+    # --verbose: dbt's own output and the table of every dataset on the terminal, beside the stages
+    assert "Running with dbt=" in out and "Byg datamodellen (dbt): færdig" in out
+    assert f"{'kommune':8} {'år':5} {'ver':>3} {'status':14} {'datasæt':22}" in out
     assert support_rows(home, k) > 0  # version 1's support ratings are published again
     assert [v[2] for v in versions(home) if v[0] == k] == [1, 2]  # no new version from the landing folder
     con = connect(home.warehouse, read_only=True)

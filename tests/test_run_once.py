@@ -4,6 +4,8 @@ dbt, no new release. On copies of the session's demo home (3 municipalities, 2 y
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -59,6 +61,25 @@ def municipalities(home: Home) -> list[str]:
     return [k for k in kommune_partitions.get_partition_keys() if k in codes]
 
 
+def on_a_terminal(cmd: list[str], timeout: float = 120) -> str:
+    """A command's output when its stdout and stderr are a terminal (a pseudo-terminal, as in a shell)."""
+    parent, child = pty.openpty()
+    p = subprocess.Popen(cmd, stdin=child, stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    chunks, end = [], time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            data = os.read(parent, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(parent)
+    assert p.wait(timeout=10) == 0, b"".join(chunks)[-2000:]
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
 def test_nothing_changed_runs_nothing_and_the_current_release_stands(home):
     current, before, runs = home.current.resolve(), releases(home), dagster_runs(home)
     state = warehouse_state(home)
@@ -95,6 +116,12 @@ def test_nothing_changed_runs_nothing_and_the_current_release_stands(home):
     assert "Intet nyt siden sidste udgivelse" in p.stdout and "ingen dbt build" in p.stdout
     assert f"Aktuel udgivelse (uændret): {current}" in p.stdout
     assert p.stdout.rstrip().endswith("uden dagster")
+    assert "Finder ændrede indberetninger: færdig" in p.stdout  # the stage, as a plain line in a pipe
+
+    # on a terminal: rich's live line for the stage (terminal codes), then the same summary
+    out = on_a_terminal([sys.executable, "-m", "pipeline.cli", "run", "--home", str(home.root)])
+    assert "\x1b[" in out and "✓" in out and "Finder ændrede indberetninger" in out
+    assert "Intet nyt siden sidste udgivelse" in out and f"Aktuel udgivelse (uændret): {current}" in out
     assert releases(home) == before and dagster_runs(home) == runs
 
 

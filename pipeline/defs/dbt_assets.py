@@ -18,6 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from pipeline import progress
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.locking import file_lock
 from pipeline.settings import REPO_ROOT
@@ -198,8 +199,8 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
         # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
         runs = kkm2.home.tmp / "dbt"
         shutil.rmtree(runs, ignore_errors=True)
-        with stage("dbt"):
-            yield from dbt.cli(args, context=context, target_path=runs / context.run_id).stream()
+        with stage("dbt"), progress.task("dbt", total=len(context.selected_asset_keys)):
+            yield from counted(dbt.cli(args, context=context, target_path=runs / context.run_id).stream())
         # Static, self-contained docs for the release (opened from disk, no server); they describe the models,
         # so they are made again only when the project changed (6–7 s a build otherwise).
         # They reuse this build's manifest and parse state (`--no-compile`): compiling every node again cost
@@ -230,8 +231,16 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
 )
 def kkm2_status_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2: Kkm2Home):
     """The status mart with the gates' results of this build (and its data tests)."""
-    with kkm2.writer(), stage("dbt"):
+    with kkm2.writer(), stage("dbt"), progress.task("status", total=len(context.selected_asset_keys)):
         runs = kkm2.home.tmp / "dbt_status"
         shutil.rmtree(runs, ignore_errors=True)
         args = dbt_build_args(full_refresh=False, heavy_tests=context.run.tags.get(HEAVY_TESTS_TAG) == "true")
-        yield from dbt.cli(args, context=context, target_path=runs).stream()
+        yield from counted(dbt.cli(args, context=context, target_path=runs).stream())
+
+
+def counted(events):
+    """dbt's events, each model's result counted on the progress display as it comes."""
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            progress.advance(done=1)
+        yield event

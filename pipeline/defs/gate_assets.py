@@ -5,6 +5,7 @@ import shutil
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipeline import progress
 from pipeline.contract.parameters import SUPPRESSION_MIN_KOMMUNER, min_kommuner
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES
@@ -67,7 +68,7 @@ def _summary(results) -> list[dict]:
 def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResource):
     home = kkm2.home
     held: list[tuple] = []
-    with kkm2.writer(), stage("gates"):
+    with kkm2.writer(), stage("gates"), progress.task("kontrol"):
         previous = home.current.resolve() if home.current.exists() else None
         docs = DocsWriter(home.tmp / "quality", previous / "quality" if previous else None)
         with kkm2.warehouse() as con:

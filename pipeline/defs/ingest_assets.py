@@ -14,6 +14,7 @@ from collections import Counter
 
 import dagster as dg
 
+from pipeline import progress
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.profiles import load_profiles
 from pipeline.defs.partitions import kommune_partitions
@@ -89,22 +90,27 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
     left = Counter(sub.kommunekode for sub in queue)
     results: dict[str, list] = {k: [] for k in targets}
     failed: list[str] = []
-    with kkm2.warehouse() as con:
+    with kkm2.warehouse() as con, progress.task("indlaesning", total=len(targets)):
         ensure_schema(con)
         for k in targets:
             if not left[k]:  # nothing in landing/ for it (any more): recorded as such
+                progress.advance(done=1)
                 yield from _municipality_events(context, k, [])
         # the next submission is prepared (archive, gate 1, GX on its sandbox) while this one is written
         for sub, prepared in prepared_ahead(con, home, queue, profiles):
             k = sub.kommunekode
             try:
-                results[k].append(_ingest_one(context, con, home, sub, prepared, profiles))
+                r = _ingest_one(context, con, home, sub, prepared, profiles)
+                results[k].append(r)
+                progress.advance(rows=sum(c.get("raekker_modtaget", 0) for c in r.counts.values()))
             except Exception as e:  # outside a submission's own handling: only this municipality fails
                 context.log.error(f"{k}: indlæsningen stoppede: {type(e).__name__}: {e}")
                 _rollback(con)
                 if k not in failed:
                     failed.append(k)
             left[k] -= 1
+            if not left[k]:
+                progress.advance(done=1)
             if not left[k] and k not in failed:
                 yield from _municipality_events(context, k, results[k])
         write_snapshot(con, home)

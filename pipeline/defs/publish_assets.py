@@ -5,6 +5,7 @@ import shutil
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from pipeline import progress
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES, discard_release, finish_release, stage_release
 from pipeline.quality.gates import hold_back_municipality
@@ -25,7 +26,11 @@ MAX_ROUNDS = 3
 )
 def release(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResource) -> dg.MaterializeResult:
     held: list[tuple] = []
-    with kkm2.writer(), stage("publish"):  # reads the live warehouse: no writer may change it meanwhile
+    with (
+        kkm2.writer(),
+        stage("publish"),
+        progress.task("udgivelse"),
+    ):  # reads the live warehouse: no writer may change it meanwhile
         staged = stage_release(kkm2.home)
         for _ in range(MAX_ROUNDS):
             if not staged.failed:
