@@ -78,7 +78,7 @@ dev: install manifest  ## Dagster UI on http://localhost:3000
 	mkdir -p "$(KKM2_HOME)/dagster"
 	KKM2_DAGSTER_DIR="$(KKM2_HOME)/dagster" DAGSTER_HOME="$(CURDIR)/dagster_home" \
 		DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS=true \
-		$(BIN)/dagster dev -m pipeline.definitions
+		$(BIN)/python -m pipeline.dev -m pipeline.definitions  # Ctrl-C stops it within seconds
 
 clean:
 	rm -rf target logs .pytest_cache .ruff_cache
