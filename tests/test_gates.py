@@ -201,6 +201,8 @@ def test_a_tampered_mart_blocks_publication_and_leaves_the_current_release_byte_
     [check] = [e for e in res.get_asset_check_evaluations() if e.check_name == "gate3_udgivelse"]
     assert not check.passed
     assert "gruppestatistik" in check.description
+    assert Path(check.metadata["data_docs"].value) == home.current / "quality" / "nationalt" / "index.html"
+    assert Path(check.metadata["data_docs"].value).is_file()
     assert not [
         e for e in res.get_asset_materialization_events() if e.asset_key == AssetKey(["release", "current"])
     ]

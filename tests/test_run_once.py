@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -214,6 +215,10 @@ def test_changed_municipalities_are_ingested_in_one_run_each_on_its_own_partitio
             )
             assert e["raekker"] == accepted > 0
             assert e["forventninger"] and all(x["evalueret"] == accepted for x in e["forventninger"])
+            # and links to the pages that show it: the feedback page, the Data Docs (in the current release)
+            assert Path(meta[f"tilbagemelding_{e['aar']}"].value).is_file()
+        assert Path(meta["data_docs"].value) == home.current / "quality" / first / "index.html"
+        assert Path(meta["data_docs"].value).is_file()
     assert version_counts(home) == {first: v[first] + 1, middle: v[middle], last: v[last] + 1}
 
 

@@ -97,6 +97,8 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
         docs.finish()
     failed3 = [r for r in r3 if r.failed]
     warn2 = [r for r in r2 if r.failed]
+    # GX's Data Docs of these checks, in the release the build publishes next (and `current` then points at)
+    docs_link = dg.MetadataValue.path(str(home.current / "quality" / "nationalt" / "index.html"))
     yield dg.MaterializeResult(
         metadata={
             "kontroller": len(r2) + len(r3),
@@ -114,6 +116,7 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             "advarsler": len(warn2),
             "evaluerede_raekker": sum(r.evalueret for r in r2),
             "fund": dg.MetadataValue.json(_summary(r2)[:50]),
+            "data_docs": docs_link,
         },
     )
     yield dg.AssetCheckResult(
@@ -126,6 +129,7 @@ def quality_gates(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCli
             "evaluerede_raekker": sum(r.evalueret for r in r3),
             "holdt_tilbage": dg.MetadataValue.json([list(h) for h in held]),
             "fund": dg.MetadataValue.json(_summary(earlier_failures + r3)[:50]),
+            "data_docs": docs_link,
         },
         description=None
         if not failed3

@@ -95,7 +95,7 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
         for k in targets:
             if not left[k]:  # nothing in landing/ for it (any more): recorded as such
                 progress.advance(done=1)
-                yield from _municipality_events(context, k, [])
+                yield from _municipality_events(context, k, [], home)
         # the next submission is prepared (archive, gate 1, GX on its sandbox) while this one is written
         for sub, prepared in prepared_ahead(con, home, queue, profiles):
             k = sub.kommunekode
@@ -112,7 +112,7 @@ def raw_submissions(context: dg.AssetExecutionContext, kkm2: Kkm2Home):
             if not left[k]:
                 progress.advance(done=1)
             if not left[k] and k not in failed:
-                yield from _municipality_events(context, k, results[k])
+                yield from _municipality_events(context, k, results[k], home)
         write_snapshot(con, home)
     if failed:
         # The run fails. The partitions of its range it did not ingest are unchanged: they are recorded so,
@@ -148,8 +148,10 @@ def _rollback(con) -> None:
         con.execute("ROLLBACK")
 
 
-def _municipality_events(context, k: str, results: list):
-    """One municipality's materialisation of each raw asset and its GX check result, for its partition."""
+def _municipality_events(context, k: str, results: list, home):
+    """One municipality's materialisation of each raw asset and its GX check result, for its partition. The
+    check links to the pages that show the municipality's findings once the next build has published them:
+    its feedback page and its Data Docs (gates 2 and 3) in the current release."""
     guarded = [f"{k}/{r.aar}: {r.besked}" for r in results if r.status == LandingOutcome.VAGT]
     loaded = [r for r in results if r.counts]
     for name, key in RAW_KEYS.items():
@@ -204,6 +206,13 @@ def _municipality_events(context, k: str, results: list):
                 "forventninger": sum(len(e["forventninger"]) for e in evidence),
                 "bevis": dg.MetadataValue.json(evidence),
                 "fund": dg.MetadataValue.json(failures),
+                **{
+                    f"tilbagemelding_{r.aar}": dg.MetadataValue.path(
+                        str(home.current / "kommuner" / k / f"tilbagemelding_{r.aar}.html")
+                    )
+                    for r in loaded
+                },
+                "data_docs": dg.MetadataValue.path(str(home.current / "quality" / k / "index.html")),
             },
             description=None
             if not failures
