@@ -128,6 +128,7 @@ SUMMARY_LINES = 25  # per list of the summary; the rest is counted (`kkm2 status
 
 
 def _print_summary(home, report, verbose: bool) -> None:
+    from pipeline.run import NOTHING_NEW
     from pipeline.states import SubmissionStatus
     from pipeline.text import da_number
 
@@ -166,10 +167,7 @@ def _print_summary(home, report, verbose: bool) -> None:
     if failed:
         print(f"Indlæsning holdt tilbage for: {', '.join(failed)} (se `kkm2 status` og loggen)")
     if report.build_skipped:
-        print(
-            "Intet nyt siden sidste udgivelse (indberetninger, referencedata, kode og parametre er uændrede): "
-            "ingen dbt build, ingen ny udgivelse."
-        )
+        print(NOTHING_NEW)
     if report.release:
         print(f"\n{'Aktuel udgivelse (uændret)' if report.build_skipped else 'Udgivelse'}: {report.release}")
         print(f"  Rapport:   {report.release / 'report' / 'index.html'}")

@@ -47,6 +47,13 @@ class RunReport:
 
 
 PID_TAG = "kkm2/pid"
+# What `kkm2 run`, the nightly schedule and the build sensor say when nothing a build reads has changed
+NOTHING_NEW = (
+    "Intet nyt siden sidste udgivelse (indberetninger, referencedata, kode og parametre er uændrede): "
+    "ingen dbt build, ingen ny udgivelse."
+)
+# A build's inputs (`build_inputs`, JSON) as they were when it was asked for; its release asset stamps them
+INPUTS_TAG = "kkm2/bygge_input"
 # What the current release was built from (`build_inputs`), written after each successful build by `kkm2 run`
 BUILD_STAMP = "sidste_byggeri.json"
 # What the build is made from besides the warehouse and reference/: the code, the dbt project (models,
@@ -125,6 +132,28 @@ def read_stamp(home: Home) -> dict | None:
         return json.loads((status_dir(home) / BUILD_STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def stamp_build(
+    home: Home, run_id: str, inputs: dict[str, str], problems: list[str] = (), warnings: list[str] = ()
+) -> None:
+    """Record what the current release was just built from: `inputs` as they were when the build was asked
+    for, the versions and the warehouse as the build left them (the gates may have held some back). Written by
+    the release asset for every build that carries INPUTS_TAG (`kkm2 run`, the nightly schedule, the build
+    sensor), and again by `kkm2 run` with the reference data's findings."""
+    _write_stamp(
+        home,
+        {
+            "release": home.current.resolve().name,
+            "run_id": run_id,
+            "tid": datetime.now(UTC).isoformat(),
+            "inputs": inputs,
+            "versioner": versions_fingerprint(home),
+            "lager": warehouse_state(home),
+            "referencedata_problemer": list(problems),
+            "referencedata_advarsler": list(warnings),
+        },
+    )
 
 
 def _write_stamp(home: Home, stamp: dict | None) -> None:
@@ -211,7 +240,7 @@ def _run(home: Home, report: RunReport, reverse: bool) -> None:
         instance = DagsterInstance.get()
         for run_id in recover_dead_runs(instance):
             print(f"Ryddet op efter en afbrudt kørsel: {run_id}", file=sys.stderr)
-    tags = {PID_TAG: str(os.getpid())}
+    tags = {PID_TAG: str(os.getpid()), INPUTS_TAG: json.dumps(inputs)}
     quiet = {"loggers": {"console": {"config": {"log_level": os.environ.get("KKM2_LOG_LEVEL", "WARNING")}}}}
     if changed:
         _ingest(defs, instance, changed, report, run_config=quiet, tags=tags)
@@ -228,19 +257,7 @@ def _run(home: Home, report: RunReport, reverse: bool) -> None:
             break
     if res.success and home.current.exists():
         report.release = home.current.resolve()
-        _write_stamp(
-            home,
-            {
-                "release": report.release.name,
-                "run_id": res.run_id,
-                "tid": datetime.now(UTC).isoformat(),
-                "inputs": inputs,  # as they were when the build started
-                "versioner": versions_fingerprint(home),  # after the build (the gates may hold back)
-                "lager": warehouse_state(home),
-                "referencedata_problemer": report.reference_problems,
-                "referencedata_advarsler": report.reference_warnings,
-            },
-        )
+        stamp_build(home, res.run_id, inputs, report.reference_problems, report.reference_warnings)
 
 
 def _skip_build(home: Home, report: RunReport, stamp: dict) -> None:

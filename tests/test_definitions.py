@@ -3,6 +3,8 @@ checks and dependencies): an accidental rename or a dropped dependency fails her
 
 from __future__ import annotations
 
+import tempfile
+
 import dagster as dg
 
 from pipeline.definitions import defs
@@ -164,9 +166,12 @@ def test_dbt_runs_without_dagsters_in_process_adapter_and_knows_its_version(tmp_
 def test_the_nightly_build_runs_the_heavy_dbt_tests_and_builds_on_new_data_leave_them_out():
     """The tests that read every meter reading (tag `heavy`) run in the nightly build only; the others always."""
     from pipeline.defs.dbt_assets import HEAVY_TESTS_TAG, dbt_build_args
+    from pipeline.defs.resources import Kkm2Home
     from pipeline.defs.schedules import nightly_build
 
-    [request] = nightly_build.evaluate_tick(dg.build_schedule_context()).run_requests
+    with tempfile.TemporaryDirectory() as empty:  # a home with no release: the night builds
+        context = dg.build_schedule_context(resources={"kkm2": Kkm2Home(root=empty)})
+        [request] = nightly_build.evaluate_tick(context).run_requests
     assert request.tags[HEAVY_TESTS_TAG] == "true"
     assert dbt_build_args(full_refresh=False, heavy_tests=False) == [
         "build",

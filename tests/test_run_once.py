@@ -4,6 +4,7 @@ dbt, no new release. On copies of the session's demo home (3 municipalities, 2 y
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import shutil
@@ -168,6 +169,44 @@ def test_a_changed_reference_file_makes_a_build_and_then_nothing_again(home):
     assert [job for job, _ in dagster_runs(home)].count("build") >= 2  # the demo's build and this one
     again = run(home)
     assert again.success and again.build_skipped and home.current.resolve() == report.release
+
+
+def test_the_nightly_schedule_and_the_build_sensor_follow_the_same_rule(home):
+    """Nothing new: neither the nightly schedule nor the build sensor (on a fresh cursor, as when `make dev`
+    starts after `make demo`) asks for a build. A changed reference file: the schedule asks for one, and that
+    build (run as the daemon runs it, with the request's tags) stamps its release, so the next night skips."""
+    from pipeline.definitions import defs
+    from pipeline.defs.resources import Kkm2Home
+    from pipeline.defs.schedules import nightly_build
+    from pipeline.defs.sensors import build_on_new_data
+    from pipeline.run import INPUTS_TAG, NOTHING_NEW
+
+    resources = {"kkm2": Kkm2Home(root=str(home.root))}
+    activate(home)
+
+    def night():
+        with dg.DagsterInstance.get() as instance:
+            return nightly_build.evaluate_tick(
+                dg.build_schedule_context(instance=instance, resources=resources)
+            )
+
+    assert night().skip_message == NOTHING_NEW and not night().run_requests
+    with dg.DagsterInstance.get() as instance:
+        sensed = build_on_new_data(dg.build_sensor_context(instance=instance, resources=resources))
+    assert sensed.skip_reason and sensed.skip_reason.skip_message == NOTHING_NEW and not sensed.run_requests
+
+    ref = home.reference / "emissionsfaktorer.csv"
+    ref.write_bytes(ref.read_bytes().replace(b"130,0", b"131,0"))
+    [request] = night().run_requests
+    assert json.loads(request.tags[INPUTS_TAG]) == build_inputs(home)
+    current = home.current.resolve()
+    with dg.DagsterInstance.get() as instance:
+        res = defs.resolve_job_def("build").execute_in_process(
+            instance=instance, tags=request.tags, raise_on_error=False
+        )
+    assert res.success and home.current.resolve() != current
+    assert read_stamp(home)["release"] == home.current.resolve().name
+    assert night().skip_message == NOTHING_NEW
 
 
 def test_changed_municipalities_are_ingested_in_one_run_each_on_its_own_partition(home):

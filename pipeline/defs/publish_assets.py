@@ -1,5 +1,6 @@
 """The release: published after a successful dbt build."""
 
+import json
 import shutil
 
 import dagster as dg
@@ -9,6 +10,7 @@ from pipeline import progress
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES, discard_release, finish_release, stage_release
 from pipeline.quality.gates import hold_back_municipality
+from pipeline.run import INPUTS_TAG, stamp_build
 from pipeline.status import write_snapshot
 from pipeline.timing import stage
 
@@ -55,6 +57,8 @@ def release(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResour
         for k, reason in staged.failed.items():
             context.log.error(f"{k}: {reason}")
         path = finish_release(staged)
+        if inputs := context.run.tags.get(INPUTS_TAG):  # what it was built from: the next no-op is free
+            stamp_build(kkm2.home, context.run_id, json.loads(inputs))
     context.log.info(f"Udgivelse: {path}")
     return dg.MaterializeResult(
         metadata={

@@ -1,5 +1,6 @@
 """Sensors: the landing folder (→ one ingestion run for the municipalities that are ready) and new data or reference data (→ a build)."""
 
+import json
 import time
 
 import dagster as dg
@@ -10,6 +11,7 @@ from pipeline.defs.jobs import build_job, ingest_job
 from pipeline.defs.partitions import kommune_partitions
 from pipeline.defs.resources import Kkm2Home
 from pipeline.landing import WatchState, folder_fingerprint, scan
+from pipeline.run import INPUTS_TAG, NOTHING_NEW, build_inputs, build_is_current
 from pipeline.states import LandingOutcome
 from pipeline.status import versions_fingerprint
 
@@ -95,4 +97,8 @@ def build_on_new_data(context: dg.SensorEvaluationContext, kkm2: Kkm2Home) -> dg
     )
     if busy:
         return dg.SensorResult(skip_reason="Venter: en indlæsning kører stadig.")
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"build-{fp}")], cursor=fp)
+    inputs = build_inputs(home)
+    if build_is_current(home, inputs):  # e.g. `kkm2 run` built it all before the UI started
+        return dg.SensorResult(skip_reason=NOTHING_NEW, cursor=fp)
+    request = dg.RunRequest(run_key=f"build-{fp}", tags={INPUTS_TAG: json.dumps(inputs)})
+    return dg.SensorResult(run_requests=[request], cursor=fp)
