@@ -103,9 +103,9 @@ def prompt(c: Column) -> str:
     return _clip(f"{head} {rule}", PROMPT_MAX)
 
 
-def validation(c: Column, codes_range: str | None):
-    """The data validation of a column (its type, bounds and Danish texts), or None. `codes_range` is the
-    code list's cells on the codes sheet."""
+def validation(c: Column, codes_range: str | None, first_cell: str):
+    """The data validation of a column: its type, bounds and Danish texts. `codes_range` is the code list's
+    cells on the codes sheet, `first_cell` the column's first data cell (a formula's relative reference)."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
     kw: dict = {}
@@ -124,10 +124,8 @@ def validation(c: Column, codes_range: str | None):
         if exclusive and hi is None:
             kw |= {"operator": "greaterThan", "formula1": _num(lo)}
         elif exclusive:  # over lo and at most hi: no operator says that
-            kw = {
-                "type": "custom",
-                "formula1": f"AND(ISNUMBER({{cell}}),{{cell}}>{_num(lo)},{{cell}}<={_num(hi)})",
-            }
+            x = first_cell
+            kw = {"type": "custom", "formula1": f"AND(ISNUMBER({x}),{x}>{_num(lo)},{x}<={_num(hi)})"}
         else:
             low = _num(lo) if lo is not None else str(-NUMBER_LIMIT)
             high = _num(hi) if hi is not None else str(NUMBER_LIMIT)
@@ -199,9 +197,7 @@ def _data_sheet(wb, ds: Dataset, codes: dict[str, str]) -> None:
         dim.width = max(12, len(header(c)) + 3)
         if c.type in NUMBER_FORMATS:
             dim.number_format = NUMBER_FORMATS[c.type]
-        dv = validation(c, codes.get(c.codes))
-        if dv.formula1 and "{cell}" in dv.formula1:
-            dv.formula1 = dv.formula1.format(cell=f"{letter}{FIRST_DATA_ROW}")
+        dv = validation(c, codes.get(c.codes), f"{letter}{FIRST_DATA_ROW}")
         ws.add_data_validation(dv)
         dv.add(f"{letter}{FIRST_DATA_ROW}:{letter}{LAST_DATA_ROW}")
     ws.freeze_panes = "A2"
