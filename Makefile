@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock pipelin
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser manifest demo run test lint format dev generate snapshot clean bench fuzz
+.PHONY: install browser office manifest demo run test lint format dev generate snapshot clean bench fuzz
 
 install: $(STAMP)
 
@@ -36,7 +36,7 @@ run: install
 # Two workers (the machine's two cores; most of a pipeline run keeps one busy): each test module runs whole on
 # one worker, and the modules that read the session's demo warehouse share one (tests/conftest.py).
 TEST_WORKERS ?= 2
-test: install browser  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium)
+test: install browser office  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium, LibreOffice)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The report's browser tests drive Debian's Chromium with Playwright (no browser download): installed from
@@ -45,6 +45,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# The templates' round trip (tests/test_templates_libreoffice.py) opens, saves and prints them with Debian's
+# LibreOffice Calc, headless: installed from Debian's packages when missing (needs root, as on CI).
+office:
+	@command -v soffice >/dev/null 2>&1 || { \
+		echo "Installing Debian's libreoffice-calc for the template tests"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc; }
 
 # sqlfluff lives in its own venv: sqlfluff 4.4 needs click < 8.5, the platform pins 8.5.1 (requirements-lint.lock).
 # The dbt templater compiles the models against a throwaway warehouse, never the home's.

@@ -99,25 +99,72 @@ def _write_one(con, folder: Path, k: str, aar: int, version: int, release_id: st
     return [page, sheet]
 
 
+# the rejected-rows workbook: the reason first, then where the row is, then the row's values under their Danish
+# labels; a column is as wide as its longest value within these bounds (characters)
+REJECTED_HEAD = ("Begrundelse", "Datasæt", "Fil", "Række")
+REASON_WIDTH, MIN_WIDTH, MAX_WIDTH = (30, 90), 8, 45
+WIDTH_SAMPLE = 2_000  # rows looked at for the widths
+
+
+def _value_headings(keys: list[tuple[str, str]]) -> list[str]:
+    """The Danish heading of each value column (dataset, column name): the contract's label; a label that two
+    different columns share gets the column's name too."""
+    from pipeline.contract.datasets import DATASETS
+
+    def label(ds: str, name: str) -> str:
+        try:
+            return DATASETS[ds].column(name).label
+        except KeyError:
+            return name
+
+    names_by_label: dict[str, set[str]] = {}
+    for ds, name in keys:
+        names_by_label.setdefault(label(ds, name), set()).add(name)
+    return [
+        label(ds, name) if len(names_by_label[label(ds, name)]) == 1 else f"{label(ds, name)} ({name})"
+        for ds, name in keys
+    ]
+
+
 def _xlsx(path: Path, rejected) -> None:
+    """The rejected rows with their reasons, one row each: Danish headings, the reason first, a frozen header
+    and a filter, columns as wide as their contents (bounded)."""
     import openpyxl
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = "afviste_raekker"
-    columns: dict[str, None] = {}
+    ws.title = "Afviste rækker"
+    columns: dict[str, str] = {}  # column name -> the first dataset that has it
     parsed = []
     for ds, fil, raekke, aarsager, vaerdier in rejected:
         values = json.loads(vaerdier)
         for c in values:
-            columns.setdefault(c, None)
-        parsed.append((ds, fil, raekke, aarsager, values))
-    head = ["datasæt", "fil", "række", "årsager", *columns]
+            columns.setdefault(c, ds)
+        parsed.append((ds, fil, raekke, aarsager.replace(" | ", "\n"), values))
+    head = [*REJECTED_HEAD, *_value_headings([(ds, c) for c, ds in columns.items()])]
+    rows = [
+        [safe_cell(v) for v in (aarsager, ds, fil, raekke, *(values.get(c) for c in columns))]
+        for ds, fil, raekke, aarsager, values in parsed
+    ]
     ws.append(head)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for ds, fil, raekke, aarsager, values in parsed:
-        ws.append([safe_cell(v) for v in (ds, fil, raekke, aarsager, *(values.get(c) for c in columns))])
+        cell.fill = PatternFill("solid", fgColor="D9D9D9")
+    wrap = Alignment(wrap_text=True, vertical="top")  # one reason a line
+    for row in rows:
+        ws.append(row)
+        ws.cell(row=ws.max_row, column=1).alignment = wrap
+    for i, heading in enumerate(head):
+        texts = [heading] + [str(r[i]) for r in rows[:WIDTH_SAMPLE] if r[i] is not None]
+        longest = max(len(line) for t in texts for line in t.split("\n"))
+        low, high = REASON_WIDTH if i == 0 else (MIN_WIDTH, MAX_WIDTH)
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(high, max(low, longest + 2))
     ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.print_title_rows = "1:1"
     wb.save(path)

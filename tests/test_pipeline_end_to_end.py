@@ -420,7 +420,9 @@ def test_feedback_per_municipality_lists_exactly_the_findings_of_the_load(demo_h
             [k, aar, version],
         )
         ws = openpyxl.load_workbook(folder / f"afviste_raekker_{aar}.xlsx").active
-        rows = sorted((r[1], r[2]) for r in ws.iter_rows(min_row=2, values_only=True))
+        head = [c.value for c in ws[1]]
+        fil, raekke = head.index("Fil"), head.index("Række")
+        rows = sorted((r[fil], r[raekke]) for r in ws.iter_rows(min_row=2, values_only=True))
         assert rows == sorted(rejected) and len(rows) > 0
     # only municipalities' own folders, no shared feedback page
     assert {p.name for p in (home.current / "kommuner").iterdir()} == {
@@ -453,4 +455,53 @@ def test_formula_injection_is_neutralised(tmp_path):
     assert "'=1+1" in values and "'+45 12" in values and "'@SUM(A1)" in values and "'-1+1" in values
     assert "'\tTAB" in values and "nul\ufffdher" in values  # a NUL cannot be in XLSX: it is shown as �
     assert "-3" in values  # a plain number is no formula, and stays as it is
-    assert values[3].startswith("'=") and "ok" in values
+    assert values[0].startswith("'=") and "ok" in values  # the reason comes first
+
+
+def test_the_rejected_rows_workbook_reads_in_danish_with_the_reason_first(tmp_path):
+    import openpyxl
+
+    from pipeline.feedback import MAX_WIDTH, MIN_WIDTH, REASON_WIDTH, _xlsx
+
+    long_name = "x" * 300
+    _xlsx(
+        tmp_path / "x.xlsx",
+        [
+            (
+                "bygninger",
+                "bygninger.csv",
+                7,
+                "Værdien '-5' er ikke tilladt i bruttodriftsareal_m2 | Bygnings-id mangler",
+                json.dumps({"bygning_id": None, "navn": long_name, "bruttodriftsareal_m2": "-5"}),
+            ),
+            ("vedligehold", "vedligehold.xlsx (ark vedligehold)", 3, "Karakter 7", '{"karakter": "7"}'),
+        ],
+    )
+    ws = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    head = [c.value for c in ws[1]]
+    assert head == [
+        "Begrundelse",
+        "Datasæt",
+        "Fil",
+        "Række",
+        "Bygnings-id",
+        "Navn",
+        "Bruttodriftsareal (m²)",
+        "Karakter",
+    ]
+    assert all(c.font.bold for c in ws[1])
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:H3" and ws.dimensions == "A1:H3"
+    first = [c.value for c in ws[2]]
+    assert first[:4] == [
+        "Værdien '-5' er ikke tilladt i bruttodriftsareal_m2\nBygnings-id mangler",
+        "bygninger",
+        "bygninger.csv",
+        7,
+    ]
+    assert ws["A2"].alignment.wrap_text
+    widths = {c.value: ws.column_dimensions[c.column_letter].width for c in ws[1]}
+    assert widths["Begrundelse"] == len("Værdien '-5' er ikke tilladt i bruttodriftsareal_m2") + 2
+    assert widths["Fil"] == len("vedligehold.xlsx (ark vedligehold)") + 2  # fits the longest value
+    assert widths["Navn"] == MAX_WIDTH and widths["Række"] == MIN_WIDTH  # bounded
+    assert widths["Bruttodriftsareal (m²)"] == len("Bruttodriftsareal (m²)") + 2  # fits the heading
+    assert REASON_WIDTH[0] <= widths["Begrundelse"] <= REASON_WIDTH[1]

@@ -20,6 +20,8 @@ CODE_LISTS: dict[str, tuple[str, str]] = {
     "bygningsdel": ("bygningsdele.csv", "kode"),
 }
 KODELISTER = "kodelister.csv"
+# the seed column with a code's Danish label, where it is not `label`
+LABEL_COLUMNS = {"kommunekode": "kommunenavn", "anvendelseskode": "tekst"}
 
 
 @cache
@@ -39,6 +41,35 @@ def codes(name: str) -> tuple[str, ...]:
         if not rows:
             raise KeyError(f"no code list {name!r} in the seeds")
     return tuple(dict.fromkeys(rows))
+
+
+@cache
+def labels(name: str) -> dict[str, str]:
+    """Code -> its Danish label from the seed (`aeldre` -> `Ældre`, `selvejende` -> `Selvejende institution`),
+    in seed order. A unit has no label of its own: it says which supply types it fits (`MWh` -> `Til el og
+    fjernvarme`)."""
+    if name == "enhed":
+        supply = labels("forsyningsart")
+        fits: dict[str, list[str]] = {}
+        for art, units in units_by_supply().items():
+            for unit in units:
+                fits.setdefault(unit, []).append(supply.get(art, art).lower())
+        out = {}
+        for c in codes(name):
+            arts = fits.get(c, [])
+            out[c] = "Til " + (", ".join(arts[:-1]) + " og " + arts[-1] if len(arts) > 1 else "".join(arts))
+        return out
+    if name in CODE_LISTS:
+        filename, column = CODE_LISTS[name]
+        rows = seed_rows(filename)
+    else:
+        filename, column = KODELISTER, "kode"
+        rows = tuple(r for r in seed_rows(KODELISTER) if r["liste"] == name)
+    label = LABEL_COLUMNS.get(name, "label")
+    out: dict[str, str] = {}
+    for r in rows:
+        out.setdefault(r[column], r[label])
+    return out
 
 
 def code_lookup(name: str) -> dict[str, str]:
