@@ -8,7 +8,8 @@ const NF = {};
 function fmt(x, dec) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
   const d = dec === undefined ? 1 : dec;
-  NF[d] = NF[d] || new Intl.NumberFormat("da-DK", { minimumFractionDigits: d, maximumFractionDigits: d });
+  // signDisplay "negative": a value that rounds to zero is "0,0", not "-0,0"
+  NF[d] = NF[d] || new Intl.NumberFormat("da-DK", { minimumFractionDigits: d, maximumFractionDigits: d, signDisplay: "negative" });
   return NF[d].format(x);
 }
 const PLOT_CONFIG = { displayModeBar: false, responsive: true, locale: "da" };
