@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pipeline.contract.datasets import DATASETS
 from pipeline.faults import fault_point
 from pipeline.pages import write_page
 from pipeline.states import SubmissionStatus
@@ -91,7 +92,8 @@ def _write_one(con, folder: Path, k: str, aar: int, version: int, release_id: st
         version=version,
         status=SubmissionStatus(status[0]).label,
         received=status[1],
-        counts=counts,
+        # each dataset by its Danish name (the contract's label): `indeklima_maalinger` -> Indeklima – målinger
+        counts=[(DATASETS[d].label if d in DATASETS else d, *n) for d, *n in counts],
         findings=findings,
     )
     sheet = folder / f"afviste_raekker_{aar}.xlsx"

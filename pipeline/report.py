@@ -23,6 +23,8 @@ import math
 import shutil
 from pathlib import Path
 
+from pipeline.contract.codes import CODE_LISTS, seed_rows
+from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import (
     BENCHMARK_MIN_DAEKNING_PCT,
     COMPARABLE_MAX_COVERAGE_DIFFERENCE,
@@ -30,6 +32,7 @@ from pipeline.contract.parameters import (
 from pipeline.faults import fault_point
 from pipeline.pages import script_json, write_page
 from pipeline.settings import connect
+from pipeline.states import DatasetState
 from pipeline.text import canonical_kommunekode, clean_text, da_number_short
 
 ASSETS = Path(__file__).with_name("report_assets")  # package data: shipped with a non-editable install
@@ -155,12 +158,42 @@ def _national_data(con) -> dict:
                 "SELECT DISTINCT sektor FROM mart_noegletal_kommune ORDER BY sektor <> 'alle', sektor"
             ).fetchall()
         ],
+        # the sectors' Danish names for the pages (`aeldre` -> the seed's label), the code list's own seed
+        "sektor_navne": sector_labels(),
         "release_id": _clean(con.execute("SELECT any_value(release_id) FROM dim_noegletal").fetchall()[0][0]),
         # the rules' thresholds as this release used them (its copy of seed parametre): code -> value
         "parametre": {
             r["parameter"]: r["vaerdi"] for r in _rows(con, "SELECT parameter, vaerdi FROM parametre")
         },
     }
+
+
+def sector_labels() -> dict[str, str]:
+    """sektor code -> its Danish label, read from the seed that defines the code list (contract.codes)."""
+    filename, column = CODE_LISTS["sektor"]
+    return {r[column]: r["label"] for r in seed_rows(filename)}
+
+
+def status_by_year(rows: list[dict]) -> list[dict]:
+    """mart_indberetning_status's rows (newest year first) per year, for people: each dataset by its Danish
+    name (the contract's label) and state (DatasetState.label), and the year's quality message once. The mart
+    repeats that message, which is about the municipality's whole submission, on every dataset row; its
+    checks are joined by ' | '."""
+    years: dict[int, dict] = {}
+    for r in rows:
+        year = years.setdefault(r["aar"], {"aar": r["aar"], "kontroller": [], "datasaet": []})
+        if r["kvalitet_besked"] and not year["kontroller"]:
+            year["kontroller"] = [m.strip() for m in r["kvalitet_besked"].split(" | ") if m.strip()]
+        dataset = DATASETS.get(r["dataset"])
+        state = r["status"] if r["status"] in {s.value for s in DatasetState} else None
+        year["datasaet"].append(
+            {
+                **r,
+                "datasaet_navn": dataset.label if dataset else r["dataset"],
+                "status_navn": DatasetState(state).label if state else r["status"],
+            }
+        )
+    return list(years.values())
 
 
 def _conversions(con) -> list[dict]:
@@ -215,7 +248,7 @@ def change_note(row: dict, params: dict) -> str | None:
             f"{_pct(row['forrige_daekning_pct'])} % i {forrige} (mere end "
             f"{_p(params, COMPARABLE_MAX_COVERAGE_DIFFERENCE)} procentpoint forskel)."
         )
-    return "Ikke sammenlignelig."
+    return f"Ikke sammenlignelig: dækningen kendes ikke for både {forrige} og {aar}."
 
 
 def _map(path: Path, names: dict[str, str]) -> dict | None:
@@ -267,7 +300,7 @@ def _write_municipality(con, folder: Path, k: str, name: str, national: dict, co
     rows = _rows(
         con,
         "SELECT s.aar, s.sektor, s.noegletal, s.vaerdi, s.landsmedian, s.gruppemedian, s.percentil, s.rang, s.n, "
-        "s.aendring_pct, s.sammenlignelig, m.daekning_pct, m.indgaar_i_benchmark, f.aar IS NOT NULL AS har_forrige, "
+        "s.aendring, s.aendring_pct, s.sammenlignelig, m.daekning_pct, m.indgaar_i_benchmark, f.aar IS NOT NULL AS har_forrige, "
         "f.vaerdi AS forrige_vaerdi, f.daekning_pct AS forrige_daekning_pct, "
         "f.indgaar_i_benchmark AS forrige_indgaar_i_benchmark "
         "FROM mart_kommune_sammenligning s "
@@ -279,7 +312,6 @@ def _write_municipality(con, folder: Path, k: str, name: str, national: dict, co
     )
     # the page shows a change only where it is comparable, and says why where it is not
     helpers = {
-        "indgaar_i_benchmark",
         "har_forrige",
         "forrige_vaerdi",
         "forrige_daekning_pct",
@@ -326,5 +358,5 @@ def _write_municipality(con, folder: Path, k: str, name: str, national: dict, co
         aar=aar,
         data=data,
         feedback=feedback,
-        status=status,
+        status=status_by_year(status),
     )

@@ -62,6 +62,19 @@ class DatasetState(StrEnum):
     DELVIST_GODKENDT = "delvist_godkendt"  # some rows accepted, some rejected
     GODKENDT = "godkendt"  # every received row accepted (or skipped)
 
+    @property
+    def label(self) -> str:
+        """In Danish, for people (the municipality's report page)."""
+        return {
+            DatasetState.MANGLER: "Mangler",
+            DatasetState.HOLDT_TILBAGE: "Holdt tilbage",
+            DatasetState.AFVENTER_GODKENDELSE: "Venter på stewardens godkendelse",
+            DatasetState.MODTAGET: "Modtaget uden rækker",
+            DatasetState.AFVIST: "Afvist",
+            DatasetState.DELVIST_GODKENDT: "Delvist godkendt",
+            DatasetState.GODKENDT: "Godkendt",
+        }[self]
+
 
 class StewardAction(StrEnum):
     """audit.steward_log.handling."""

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.contract.codes import seed_rows
+from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import parameters
 from pipeline.feedback import write_feedback
 from pipeline.pages import environment, render
+from pipeline.report import sector_labels, status_by_year
 from pipeline.settings import connect
+from pipeline.states import DatasetState
 from pipeline.text import da_number, da_number_short
 from pipeline.warehouse import ensure_schema
 
@@ -57,17 +61,19 @@ def page_contexts(text: str) -> dict[str, dict]:
             "aar": 2024,
             "data": {"kommunenavn": text, "bygninger": [{"navn": text}]},
             "feedback": [{"fil": "tilbagemelding_2024.html", "aar": "2024"}],
-            "status": [
-                {
-                    "aar": 2024,
-                    "dataset": text,
-                    "status": text,
-                    "raekker_modtaget": 1234,
-                    "raekker_accepteret": 1000,
-                    "raekker_afvist": 234,
-                    "kvalitet_besked": text,
-                }
-            ],
+            "status": status_by_year(
+                [
+                    {
+                        "aar": 2024,
+                        "dataset": text,
+                        "status": text,
+                        "raekker_modtaget": 1234,
+                        "raekker_accepteret": 1000,
+                        "raekker_afvist": 234,
+                        "kvalitet_besked": text,
+                    }
+                ]
+            ),
         },
         "feedback.html": {
             "kommunekode": "0101",
@@ -195,3 +201,117 @@ def test_the_feedback_writer_escapes_hostile_findings(tmp_path, monkeypatch):
     for html in (page, failed):
         assert '<main id="indhold">' in html and "<footer><p>Udgivelse R1." in html
         assert '<link rel="stylesheet" href="../../report/assets/report.css">' in html
+
+
+def status_rows(message: str | None) -> list[dict]:
+    """mart_indberetning_status's rows for one municipality: every dataset of the contract in two years, the
+    year's quality message (about the whole submission) on each row, as the mart has it."""
+    states = list(DatasetState)
+    return [
+        {
+            "aar": aar,
+            "dataset": ds,
+            "status": states[i % len(states)].value,
+            "raekker_modtaget": 12345,
+            "raekker_accepteret": 12000,
+            "raekker_afvist": 345,
+            "kvalitet_besked": message,
+        }
+        for aar in (2024, 2023)
+        for i, ds in enumerate(DATASETS)
+    ]
+
+
+def test_a_municipality_wide_message_is_shown_once_per_year_not_on_every_dataset_row():
+    message = "1 målere har huller i året (dækning under 99,9 %). | Arealet faldt 30 %."
+    html = render(
+        "municipality.html",
+        release_id="R1",
+        params=parameters(),
+        kommunenavn="Skolen",
+        aar=2024,
+        data={},
+        feedback=[],
+        status=status_by_year(status_rows(message)),
+    )
+    assert len(DATASETS) == 10
+    assert html.count("<li>1 målere har huller i året (dækning under 99,9 %).</li>") == 2  # once per year
+    assert html.count("<li>Arealet faldt 30 %.</li>") == 2
+    assert html.count("<tr data-dataset=") == 2 * len(DATASETS)
+    # datasets and states by their Danish names, counts with thousands separators
+    assert '<th scope="row">Indeklima – målinger</th>' in html
+    assert ">Delvist godkendt</td>" in html and ">delvist_godkendt<" not in html
+    assert ">indeklima_maalinger<" not in html
+    assert html.count('<td class="num">12.345</td>') == 2 * len(DATASETS)
+    quiet = render(
+        "municipality.html",
+        release_id="R1",
+        params=parameters(),
+        kommunenavn="Skolen",
+        aar=2024,
+        data={},
+        feedback=[],
+        status=status_by_year(status_rows(None)),
+    )
+    assert 'class="note kontroller"' not in quiet and "<tr data-dataset=" in quiet
+
+
+def test_every_dataset_state_has_a_danish_label_and_sectors_theirs_from_the_seed():
+    labels = {s: s.label for s in DatasetState}
+    assert labels[DatasetState.DELVIST_GODKENDT] == "Delvist godkendt"
+    assert all(label != s.value and "_" not in label and label[0].isupper() for s, label in labels.items())
+    seed = {r["kode"]: r["label"] for r in seed_rows("sektorer.csv")}
+    assert sector_labels() == seed and sector_labels()["aeldre"] == seed["aeldre"] != "aeldre"
+
+
+ENGLISH = re.compile(r"\b(provisional|weights?|thresholds?|default|basis|factor|only|where)\b", re.I)
+
+
+def test_the_methods_page_is_all_danish_with_the_real_catalogue():
+    """metode.html rendered from the shipped catalogue and unit conversions: no English words, numbers with a
+    decimal comma (3,5, never 3.5)."""
+    katalog = [{**r, "er_foreloebig": r["er_foreloebig"] == "true"} for r in seed_rows("dim_noegletal.csv")]
+    forsyning = {r["kode"]: r for r in seed_rows("forsyningsarter.csv")}
+    conversions = [
+        {
+            **r,
+            "faktor": float(r["faktor"]),
+            "forsyningsart": forsyning[r["forsyningsart"]]["label"],
+            "basisenhed": forsyning[r["forsyningsart"]]["basisenhed"],
+        }
+        for r in seed_rows("enhedsomregning.csv")
+    ]
+    html = render(
+        "methods.html", release_id="R1", params=parameters(), katalog=katalog, conversions=conversions
+    )
+    text = re.sub(r"<[^>]+>", " ", html.split('<main id="indhold">')[1].split("</main>")[0])
+    assert not ENGLISH.findall(text)
+    assert not re.findall(r"\d\.\d{1,2}(?!\d)", text)  # a decimal point (1.000 is a thousands separator)
+    assert "≥ 3,5" in text and "(foreløbig" in text
+
+
+def test_the_feedback_page_names_datasets_in_danish(tmp_path):
+    con = connect()
+    try:
+        con.execute("ATTACH ':memory:' AS wh")
+        con.execute("USE wh")
+        ensure_schema(con)
+        con.execute("USE memory")
+        con.execute(
+            "INSERT INTO wh.audit.submissions VALUES ('0101', 2024, 1, TIMESTAMPTZ '2024-03-01 12:30:00+01', "
+            "'x', '[]', 'godkendt', NULL)"
+        )
+        for ds in DATASETS:
+            con.execute(
+                "INSERT INTO wh.audit.submission_datasets VALUES "
+                "('0101', 2024, 1, ?, '[\"f.csv\"]', 16993, 16992, 1, 0, 0)",
+                [ds],
+            )
+        write_feedback(con, tmp_path, "R1")
+    finally:
+        con.close()
+    page = (tmp_path / "0101" / "tilbagemelding_2024.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr><td>([^<]*)</td><td class=\"num\">([^<]*)</td>", page)
+    assert sorted(name for name, _ in rows) == sorted(d.label for d in DATASETS.values())
+    assert {n for _, n in rows} == {"16.993"}
+    assert '<div class="tabel-rul" role="region" tabindex="0" aria-label="Fund">' in page

@@ -7,6 +7,7 @@ spreadsheet will not run. Screenshots go to test-artefacts/."""
 from __future__ import annotations
 
 import csv
+import decimal
 import functools
 import http.server
 import io
@@ -28,7 +29,7 @@ from pipeline.contract.parameters import (
     parameter_text,
 )
 from pipeline.pages import script_json
-from pipeline.report import change_note, write_report
+from pipeline.report import change_note, sector_labels, write_report
 from pipeline.settings import REPO_ROOT
 from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
@@ -216,10 +217,13 @@ def test_municipality_page_numbers_filter_and_sorting(site, browser):
         [k, aar],
     )[0]
     before_cards = cards.count()
+    # sectors by their Danish names (seed sektorer), in the filter and the table
+    label = sector_labels()[sektor]
+    assert page.locator(f'#sektor option[value="{sektor}"]').inner_text() == label != sektor
     page.select_option("#sektor", sektor)
     assert page.locator("#bygninger tbody tr").count() == n_sektor < n_all
     assert all(
-        page.locator("#bygninger tbody tr").nth(i).locator("td").nth(0).inner_text() == sektor
+        page.locator("#bygninger tbody tr").nth(i).locator("td").nth(0).inner_text() == label
         for i in range(n_sektor)
     )
     assert (
@@ -403,7 +407,8 @@ def test_a_change_is_shown_only_where_comparable_and_otherwise_why(demo_home, br
             dd = page.locator(f'#kort-liste li[data-noegletal="{code}"] dd.aendring')
             return dd.get_attribute("data-sammenlignelig"), dd.inner_text()
 
-        assert change(same) == ("true", f"{da_number(pct, 1)} %")
+        ok, text = change(same)
+        assert ok == "true" and text.startswith(f"{'+' if pct > 0 else ''}{da_number(pct, 1)} % ("), text
         n_min = parameter_text(BENCHMARK_MIN_DAEKNING_PCT)
         assert change(coverage) == (
             "false",
@@ -502,7 +507,7 @@ def test_hostile_text_is_shown_literally_and_its_csv_cells_cannot_run(demo_home,
         script = ids[list(HOSTILE).index("</script><img src=x onerror=window.__xss=1>")]
         con.execute(
             "UPDATE mart_noegletal_bygning SET naermere_eftersyn = true, naermere_eftersyn_aarsag = ?, "
-            "samlet_udgift_pr_m2 = -12.5, vedligeholdelsestilstand = 3 WHERE bygning_id = ? AND aar = ?",
+            "samlet_udgift_pr_m2 = -12.4, vedligeholdelsestilstand = 3 WHERE bygning_id = ? AND aar = ?",
             [HOSTILE_REASON, script, aar],
         )
         con.execute("UPDATE dim_kommune SET kommunenavn = ? WHERE kommunekode = ?", [HOSTILE_KOMMUNE, k])
@@ -538,7 +543,7 @@ def test_hostile_text_is_shown_literally_and_its_csv_cells_cannot_run(demo_home,
             f"</script><img src=x onerror=window.__xss=1>: {HOSTILE_REASON}"
             in page.locator("#eftersyn li").all_text_contents()
         )
-        assert HOSTILE_STATUS in page.locator("#kvalitet-h ~ table td").all_text_contents()
+        assert HOSTILE_STATUS in page.locator("#kvalitet-h ~ .kontroller li").all_text_contents()
         # Plotly's labels
         assert HOSTILE_KOMMUNE in page.locator("#rangering .xtick text").all_text_contents()
         # the buildings' CSV: UTF-8 with BOM, `;`-separated, quoted where needed, formulas neutralised
@@ -557,11 +562,11 @@ def test_hostile_text_is_shown_literally_and_its_csv_cells_cannot_run(demo_home,
         assert cell == safe_cell(navn)  # the rule is pipeline.text's
         assert cell in cells, (navn, list(cells))
     expense = next(i for i, h in enumerate(header) if h.startswith("Samlet udgift"))
-    assert cells["</script><img src=x onerror=window.__xss=1>"][expense] == "-12.5"
-    for r in body:  # every figure a plain number or empty (–), never with an apostrophe
+    # rounded to the figure's decimals (0 for kr/m²), with a decimal comma
+    assert cells["</script><img src=x onerror=window.__xss=1>"][expense] == "-12"
+    for r in body:  # every figure a plain Danish number or empty, never "–", never with an apostrophe
         for v in r[2:-1]:
-            if v != "–":
-                float(v)
+            assert v == "" or re.fullmatch(r"-?\d+(,\d+)?", v), v
 
 
 # Values where the spreadsheet rule is easy to get wrong; the page's rule must give what Python's does
@@ -633,3 +638,186 @@ def test_every_page_of_the_release_works_offline(demo_home, browser):
         page.close()
     context.close()
     assert fetched == []
+
+
+def test_the_published_pages_name_their_release_not_a_staging_folder(demo_home):
+    """The pages the build itself wrote (report and feedback, while the release was still in its staging
+    folder) quote the release's id in the footer."""
+    home, _ = demo_home
+    release = home.current.resolve()
+    release_id = json.loads((release / "_manifest.json").read_text(encoding="utf-8"))["release_id"]
+    assert release.name == release_id
+    pages = [*(release / "report").glob("*.html"), *(release / "kommuner").glob("*/*.html")]
+    assert len(pages) > 4
+    for path in pages:
+        footer = re.search(r"<footer><p>Udgivelse ([^.<]*)\.", path.read_text(encoding="utf-8"))
+        assert footer and footer[1] == release_id, path
+
+
+def half_up(x: float, decimals: int) -> decimal.Decimal:
+    """x rounded as the browser rounds (Intl.NumberFormat, toFixed): the exact binary value, halves away from 0."""
+    return decimal.Decimal(x).quantize(decimal.Decimal(1).scaleb(-decimals), rounding=decimal.ROUND_HALF_UP)
+
+
+def test_each_card_says_whether_the_value_is_better_or_worse_than_the_median(site, browser):
+    """Every card of a municipality: better or worse than the national median by the catalogue's direction,
+    neutral figures as neutral (never better or worse), each with its own icon shape beside the words; the
+    percentile in words; a count in words ("12 bygninger")."""
+    root, base = site
+    k = municipality_with_sectors(root)
+    [(aar,)] = mart(root, "SELECT max(aar) FROM mart_kommune_sammenligning WHERE kommunekode = ?", [k])
+    rows = mart(
+        root,
+        "SELECT s.noegletal, s.vaerdi, s.landsmedian, s.percentil, s.rang, s.n, d.retning, d.decimaler "
+        "FROM mart_kommune_sammenligning s JOIN dim_noegletal d USING (noegletal) "
+        "WHERE s.kommunekode = ? AND s.aar = ? AND s.sektor = 'alle'",
+        [k, aar],
+    )
+    page, seen = open_page(browser, f"{base}/kommuner/{k}/rapport.html")
+    assert seen["errors"] == []
+    icons = {"bedre": "▲", "daarligere": "▼", "som": "●", "neutral": "◆", "ukendt": "?"}
+    kinds = set()
+    for code, v, median, pct, rang, n, retning, dec in rows:
+        card = page.locator(f'#kort-liste li[data-noegletal="{code}"]')
+        said = card.locator("p.vurdering")
+        if v is None or median is None:
+            kind = "ukendt"
+        elif retning == "neutral":
+            kind = "neutral"
+        elif half_up(v, dec) == half_up(median, dec):
+            kind = "som"
+        else:
+            kind = "bedre" if (v < median) == (retning == "lavere_er_bedre") else "daarligere"
+        kinds.add(kind)
+        assert said.get_attribute("data-vurdering") == kind, code
+        assert said.locator(".ikon").inner_text() == icons[kind], code
+        assert said.locator(".ikon").get_attribute("aria-hidden") == "true"  # the words carry the meaning
+        text = said.inner_text()
+        words = {
+            "bedre": "Bedre end landsmedianen",
+            "daarligere": "Dårligere end landsmedianen",
+            "som": "På niveau med landsmedianen",
+            "ukendt": "Ingen",
+        }
+        if kind == "neutral":
+            assert "Neutralt nøgletal" in text and "Bedre" not in text and "Dårligere" not in text, code
+        else:
+            assert words[kind] in text, (code, text)
+        placing = card.locator("dd.placering").inner_text()
+        if pct is None:
+            assert "%" not in placing.split(":")[0] and placing.startswith(("Ingen placering", "Indgår ikke"))
+        elif retning == "neutral":
+            assert placing.startswith(f"Højere end {half_up(pct, 0)} % af de {n - 1} andre kommuner"), placing
+            assert "Bedre" not in placing and "neutralt" in placing
+        else:
+            assert (
+                placing
+                == f"Bedre end {half_up(pct, 0)} % af de {n - 1} andre kommuner (nr. {rang} af {n}, 1 = bedst)."
+            ), placing
+    assert {"neutral"} < kinds and kinds & {"bedre", "daarligere"}, kinds  # the demo has both kinds
+    [(antal,)] = [(v,) for code, v, *_ in rows if code == "antal_bygninger"]
+    assert (
+        page.locator('#kort-liste li[data-noegletal="antal_bygninger"] .value').inner_text()
+        == f"{da_number(antal, 0)} bygninger"
+    )
+    assert not [t for t in page.locator("#kort-liste .value").all_inner_texts() if t.endswith(" antal")]
+    # the page's own number formats: thousands separators on a count, the count's noun as its unit
+    assert page.evaluate("withUnit(12345, figure('antal_bygninger'))") == "12.345 bygninger"
+    assert page.evaluate("columnLabel(figure('antal_bygninger'))") == "Antal bygninger"
+    shot(page, f"rapport_kommune_{k}_kort.png")
+    page.close()
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_no_page_is_wider_than_the_screen(site, browser, width):
+    """A phone (390 px) and a laptop (1366 px): no page of the report scrolls sideways; a wide table scrolls
+    inside its own box, the key-figure drop-down fits, the cards reflow (one column on the phone)."""
+    root, base = site
+    k = municipality_with_sectors(root)
+    urls = [
+        "report/index.html",
+        "report/metode.html",
+        f"kommuner/{k}/rapport.html",
+        f"kommuner/{k}/{feedback_page(root, k).name}",
+    ]
+    for url in urls:
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{base}/{url}")
+        page.wait_for_load_state("load")
+        if url.endswith(("index.html", "rapport.html")):
+            page.wait_for_selector(".main-svg")
+        page.wait_for_timeout(300)
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], (url, width, widths)
+        for select in page.locator("select").all():
+            assert select.bounding_box()["x"] + select.bounding_box()["width"] <= width, (url, width)
+        if url.endswith("rapport.html"):
+            box = page.locator("#bygninger").locator("xpath=..")
+            assert box.get_attribute("class") == "tabel-rul"
+            inner, outer = box.evaluate("(b) => [b.scrollWidth, b.clientWidth]")
+            assert (inner > outer) == (width == 390), (width, inner, outer)  # it scrolls inside on the phone
+            tops = {round(c.bounding_box()["y"]) for c in page.locator("#kort-liste li.card").all()}
+            n = page.locator("#kort-liste li.card").count()
+            assert (len(tops) == n) == (width == 390), (width, len(tops), n)
+        shot(page, f"bredde_{width}_{url.replace('/', '_')}.png")
+        page.close()
+
+
+def csv_download(page, button: str) -> list[list[str]]:
+    with page.expect_download() as download:
+        page.click(button)
+    raw = Path(download.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(raw.decode("utf-8")[1:], newline=""), delimiter=";"))
+
+
+def test_csv_downloads_open_in_danish_excel(site, browser):
+    """The buildings' and the national distribution's CSV: numbers rounded to the catalogue's decimals with a
+    decimal comma and no thousands separator, empty where there is no value (never "–")."""
+    root, base = site
+    k = municipality_with_sectors(root)
+    [(aar,)] = mart(root, "SELECT max(aar) FROM mart_kommune_sammenligning WHERE kommunekode = ?", [k])
+    decimals = dict(mart(root, "SELECT noegletal, decimaler FROM dim_noegletal"))
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    try:
+        page.goto(f"{base}/kommuner/{k}/rapport.html")
+        page.wait_for_selector("#bygninger tbody tr")
+        rows = csv_download(page, "#bygninger-csv")
+        columns = page.evaluate("DATA.bygning_kolonner")
+        page.goto(f"{base}/report/index.html")
+        page.wait_for_selector("#fordeling-tabel tbody tr", state="attached")
+        figure = page.locator("#figur").input_value()
+        national = csv_download(page, "#fordeling-csv")
+    finally:
+        page.close()
+
+    def cell(x, dec):
+        if x is None:
+            return ""
+        return str(abs(d) if (d := half_up(x, dec)) == 0 else d).replace(".", ",")  # -0 -> 0
+
+    cols = ", ".join(columns)
+    expected = {
+        navn: [cell(v, decimals[c]) for c, v in zip(columns, values, strict=True)]
+        for navn, *values in mart(
+            root,
+            f"SELECT navn, {cols} FROM mart_noegletal_bygning WHERE kommunekode = ? AND aar = ?",
+            [k, aar],
+        )
+    }
+    body = {r[0]: r[2 : 2 + len(columns)] for r in rows[1:]}
+    assert body == expected
+    flat = [v for r in body.values() for v in r]
+    assert (
+        "" in flat and any("," in v for v in flat) and "–" not in flat
+    )  # the demo has empty and decimal cells
+    bench = mart(
+        root,
+        "SELECT aar, n_kommuner, p25, median, p75 FROM mart_benchmark WHERE noegletal = ? AND sektor = 'alle' "
+        "AND sammenligningsgruppe = 'alle' ORDER BY aar",
+        [figure],
+    )
+    dec = decimals[figure]
+    assert national[1:] == [
+        [str(y), str(n), cell(p25, dec), cell(med, dec), cell(p75, dec)] for y, n, p25, med, p75 in bench
+    ]

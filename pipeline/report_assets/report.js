@@ -3,12 +3,13 @@
 "use strict";
 
 const DATA = JSON.parse(document.getElementById("data").textContent);
-const NATIONAL = window.KKM2_NATIONAL || { katalog: [], kommuner_vaerdier: [], benchmark: [], sektorer: ["alle"], parametre: {} };
+const NATIONAL = window.KKM2_NATIONAL || { katalog: [], kommuner_vaerdier: [], benchmark: [], sektorer: ["alle"], sektor_navne: {}, parametre: {} };
 const NF = {};
 function fmt(x, dec) {
   if (x === null || x === undefined || Number.isNaN(x)) return "–";
   const d = dec === undefined ? 1 : dec;
-  NF[d] = NF[d] || new Intl.NumberFormat("da-DK", { minimumFractionDigits: d, maximumFractionDigits: d });
+  // signDisplay "negative": a value that rounds to zero is "0,0", not "-0,0"
+  NF[d] = NF[d] || new Intl.NumberFormat("da-DK", { minimumFractionDigits: d, maximumFractionDigits: d, signDisplay: "negative" });
   return NF[d].format(x);
 }
 const PLOT_CONFIG = { displayModeBar: false, responsive: true, locale: "da" };
@@ -18,7 +19,22 @@ function baseLayout(extra) {
     paper_bgcolor: "#ffffff", plot_bgcolor: "#ffffff", showlegend: true, legend: { orientation: "h", y: -0.2 },
   }, extra || {});
 }
-function figure(code) { return NATIONAL.katalog.find((f) => f.noegletal === code) || { navn: code, enhed: "", decimaler: 1 }; }
+function figure(code) { return NATIONAL.katalog.find((f) => f.noegletal === code) || { navn: code, enhed: "", decimaler: 1, retning: "neutral" }; }
+/* A sector by its Danish name (the seed's label, handed in by report.py as sektor_navne): "aeldre" -> "Ældre". */
+function sectorName(s) { return s === "alle" ? "Alle sektorer" : (NATIONAL.sektor_navne || {})[s] || s; }
+/* Units as people read them. A count (unit "antal") is written with the noun of the figure's name, "12
+   bygninger" rather than "12 antal"; a grade as "karakter 2,35"; every other unit after the number. */
+function countNoun(f) { return f.navn.replace(/^antal\s+/i, ""); }
+function withUnit(x, f) {
+  if (x === null || x === undefined) return "–";
+  if (f.enhed === "antal") return `${fmt(x, f.decimaler)} ${countNoun(f)}`;
+  if (f.enhed === "karakter") return `karakter ${fmt(x, f.decimaler)}`;
+  return `${fmt(x, f.decimaler)} ${f.enhed}`;
+}
+/* An axis title or a column's unit: "kr/m²", and for a count its noun ("bygninger"). */
+function unitLabel(f) { return f.enhed === "antal" ? countNoun(f) : f.enhed; }
+/* A column heading: the figure's name with its unit, or only the name for a count ("Antal bygninger"). */
+function columnLabel(f) { return f.enhed === "antal" ? f.navn : `${f.navn} (${f.enhed})`; }
 function el(tag, attrs, text) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
@@ -47,7 +63,7 @@ function sortable(table) {
   });
 }
 
-/* Fill a data table (head + rows of {text, sort, num}) and wire its CSV download button. */
+/* Fill a data table: columns [{label, num}], rows of cells {text, sort, csv, attrs} (a number: numCell). */
 function fillTable(table, columns, rows) {
   const thead = table.tHead || table.createTHead();
   thead.innerHTML = "";
@@ -65,6 +81,7 @@ function fillTable(table, columns, rows) {
       const td = el(i === 0 ? "th" : "td", i === 0 ? { scope: "row" } : { class: columns[i].num ? "num" : "" });
       td.textContent = cell.text;
       if (cell.sort !== undefined && cell.sort !== null) td.dataset.sort = cell.sort;
+      if (cell.csv !== undefined) td.dataset.csv = cell.csv;
       if (cell.attrs) for (const [k, v] of Object.entries(cell.attrs)) td.setAttribute(k, v);
       tr.appendChild(td);
     });
@@ -90,10 +107,24 @@ function csvField(value) {
 function plotText(s) {
   return typeof s === "string" ? s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") : s;
 }
+/* A number for a CSV cell that Danish Excel reads as a number: rounded to `dec` decimals, decimal comma, no
+   thousands separator; empty where there is no value (never "–"). */
+function csvNumber(x, dec) {
+  if (x === null || x === undefined || typeof x !== "number" || !Number.isFinite(x)) return "";
+  const d = dec === undefined ? 1 : dec;
+  const text = x.toFixed(d);
+  return (/^-0(\.0*)?$/.test(text) ? text.slice(1) : text).replace(".", ",");
+}
+/* A table cell with a number: shown in Danish format, sorted by its value, downloaded by csvNumber. */
+function numCell(x, dec, attrs) {
+  return { text: fmt(x, dec), sort: x, csv: csvNumber(x, dec), attrs };
+}
+/* Every cell of a download goes through csvCell (the one rule for formulas, pipeline.text.safe_cell): a number
+   cell as csvNumber wrote it (data-csv), any other cell as the text it shows. */
 function csvDownload(button, table, filename) {
   button.onclick = () => {
     const lines = Array.from(table.rows).map((row) => Array.from(row.cells).map((c) =>
-      csvField(c.dataset.sort !== undefined ? c.dataset.sort : c.textContent)).join(";"));
+      csvField(c.dataset.csv !== undefined ? c.dataset.csv : c.textContent)).join(";"));
     const blob = new Blob(["\ufeff" + lines.join("\r\n")], { type: "text/csv;charset=utf-8" });
     const a = el("a", { href: URL.createObjectURL(blob), download: filename });
     document.body.appendChild(a); a.click(); a.remove();
@@ -109,12 +140,62 @@ function options(select, items, selected) {
 }
 function chartLabel(div, text) { div.setAttribute("role", "img"); div.setAttribute("aria-label", text); }
 
+/* ---------------------------------------------------------------- a figure against the others */
+const DIRECTION = { lavere_er_bedre: "lavere er bedre", hoejere_er_bedre: "højere er bedre" };
+/* How a municipality's value stands against the national median, by the figure's direction in the catalogue
+   (dim_noegletal.retning): kind (bedre, daarligere, som, neutral, ukendt), an icon (a shape, so the cue does
+   not rest on colour) and the words. Values equal at the figure's decimals are "på niveau". A neutral figure
+   is only above or below: neither is better. */
+function verdict(f, value, median) {
+  if (value === null || value === undefined) return { kind: "ukendt", icon: "?", text: "Ingen værdi at sammenligne." };
+  if (median === null || median === undefined) return { kind: "ukendt", icon: "?", text: "Ingen landsmedian at sammenligne med (undertrykt)." };
+  const v = Number(value.toFixed(f.decimaler)), m = Number(median.toFixed(f.decimaler));
+  const side = v > m ? "Over" : v < m ? "Under" : null;
+  if (f.retning !== "lavere_er_bedre" && f.retning !== "hoejere_er_bedre") {
+    return { kind: "neutral", icon: "◆", text: `${side ? side + " landsmedianen" : "På landsmedianen"}. Neutralt nøgletal: hverken højt eller lavt er bedre.` };
+  }
+  if (!side) return { kind: "som", icon: "●", text: `På niveau med landsmedianen (${DIRECTION[f.retning]}).` };
+  const better = (side === "Under") === (f.retning === "lavere_er_bedre");
+  return better
+    ? { kind: "bedre", icon: "▲", text: `Bedre end landsmedianen (${DIRECTION[f.retning]}).` }
+    : { kind: "daarligere", icon: "▼", text: `Dårligere end landsmedianen (${DIRECTION[f.retning]}).` };
+}
+/* The percentile in words (mart_kommune_sammenligning: 100 × percent_rank from worst to best, for a neutral
+   figure from lowest to highest): the share of the other municipalities this one is better than (higher
+   than), and its rank. Without a percentile it says why. */
+function placing(f, r) {
+  const p = NATIONAL.parametre;
+  if (r.percentil === null || r.percentil === undefined) {
+    if (r.indgaar_i_benchmark === false) return `Indgår ikke i sammenligningen: kommunens data dækker under ${fmt(p.benchmark_min_daekning_pct, 0)} % af arealet.`;
+    return `Ingen placering: færre end ${fmt(p.undertrykkelse_min_kommuner, 0)} kommuner at sammenligne med.`;
+  }
+  const others = `${fmt(r.percentil, 0)} % af de ${fmt(r.n - 1, 0)} andre kommuner`;
+  if (f.retning !== "lavere_er_bedre" && f.retning !== "hoejere_er_bedre") {
+    return `Højere end ${others} (nr. ${fmt(r.rang, 0)} af ${fmt(r.n, 0)} fra lavest; neutralt, ikke bedre eller dårligere).`;
+  }
+  return `Bedre end ${others} (nr. ${fmt(r.rang, 0)} af ${fmt(r.n, 0)}, 1 = bedst).`;
+}
+/* A comparable change against last year: in per cent and in the figure's unit, and for a figure with a
+   direction whether it is an improvement. */
+function change(f, r) {
+  if (r.aendring === null || r.aendring === undefined) return "–";
+  const signed = (x, dec) => (x > 0 ? "+" : "") + fmt(x, dec);
+  // the difference in the figure's unit; a share's difference is in percentage points
+  const unit = { antal: countNoun(f), "%": "procentpoint" }[f.enhed] ?? f.enhed;
+  const amount = `${signed(r.aendring, f.decimaler)} ${unit}`;
+  const text = r.aendring_pct === null || r.aendring_pct === undefined ? amount : `${signed(r.aendring_pct, 1)} % (${amount})`;
+  const d = Number(r.aendring.toFixed(f.decimaler));
+  if (d === 0) return `${text}, uændret`;
+  if (f.retning !== "lavere_er_bedre" && f.retning !== "hoejere_er_bedre") return text;
+  return `${text}, ${(d < 0) === (f.retning === "lavere_er_bedre") ? "en forbedring" : "en forværring"}`;
+}
+
 /* ---------------------------------------------------------------- national page */
 function nationalPage() {
   const figSel = document.getElementById("figur"), secSel = document.getElementById("sektor");
   const figs = [...new Set(NATIONAL.kommuner_vaerdier.map((r) => r.noegletal))];
   options(figSel, NATIONAL.katalog.filter((f) => figs.includes(f.noegletal)).map((f) => [f.noegletal, f.navn]), figs.includes("samlet_udgift_pr_m2") ? "samlet_udgift_pr_m2" : figs[0]);
-  options(secSel, NATIONAL.sektorer.map((s) => [s, s === "alle" ? "Alle sektorer" : s]), "alle");
+  options(secSel, NATIONAL.sektorer.map((s) => [s, sectorName(s)]), "alle");
   function draw() {
     const f = figure(figSel.value), s = secSel.value;
     const rows = NATIONAL.kommuner_vaerdier.filter((r) => r.noegletal === f.noegletal && r.sektor === s);
@@ -127,8 +208,8 @@ function nationalPage() {
       marker: { color: "#0b5394" }, line: { color: "#0b5394" }, showlegend: false,
     }));
     const div = document.getElementById("fordeling");
-    chartLabel(div, `Fordeling af ${f.navn} (${f.enhed}) på tværs af kommuner pr. år, sektor ${s}`);
-    Plotly.react(div, traces, baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { title: { text: "År" }, type: "category" } }), PLOT_CONFIG);
+    chartLabel(div, `Fordeling af ${f.navn} (${unitLabel(f)}) på tværs af kommuner pr. år, ${sectorName(s).toLowerCase()}`);
+    Plotly.react(div, traces, baseLayout({ yaxis: { title: { text: unitLabel(f) } }, xaxis: { title: { text: "År" }, type: "category" } }), PLOT_CONFIG);
     const note = document.getElementById("undertrykt");
     const hidden = years.filter((y) => !shown.includes(y));
     // the threshold is the release's (seed parametre, in nationalt.js), never typed here
@@ -138,8 +219,9 @@ function nationalPage() {
     fillTable(table, [{ label: "År" }, { label: "Kommuner", num: true }, { label: "Nedre kvartil", num: true }, { label: "Median", num: true }, { label: "Øvre kvartil", num: true }],
       years.map((y) => {
         const b = bench.find((x) => x.aar === y) || {};
-        if (!b.aar || b.undertrykt) return [{ text: String(y) }, { text: String(b.n_kommuner ?? 0), sort: b.n_kommuner }, { text: "undertrykt" }, { text: "undertrykt" }, { text: "undertrykt" }];
-        return [{ text: String(y) }, { text: String(b.n_kommuner), sort: b.n_kommuner }, { text: fmt(b.p25, f.decimaler), sort: b.p25 }, { text: fmt(b.median, f.decimaler), sort: b.median, attrs: { "data-median": b.median } }, { text: fmt(b.p75, f.decimaler), sort: b.p75 }];
+        const none = { text: "undertrykt", csv: "" };
+        if (!b.aar || b.undertrykt) return [{ text: String(y) }, numCell(b.n_kommuner ?? 0, 0), none, none, none];
+        return [{ text: String(y) }, numCell(b.n_kommuner, 0), numCell(b.p25, f.decimaler), numCell(b.median, f.decimaler, { "data-median": b.median }), numCell(b.p75, f.decimaler)];
       }));
     csvDownload(document.getElementById("fordeling-csv"), table, `fordeling_${f.noegletal}_${s}.csv`);
     drawMap(f, s, rows, shown[shown.length - 1]);
@@ -149,7 +231,7 @@ function nationalPage() {
     if (!DATA.kort) return;
     if (year === undefined) { Plotly.purge(div); chartLabel(div, "Intet kort: alle år er undertrykt for det valgte nøgletal og sektor"); return; }
     const latest = rows.filter((r) => r.aar === year);
-    chartLabel(div, `Kort over Danmark: ${f.navn} ${year} pr. kommune, sektor ${s}`);
+    chartLabel(div, `Kort over Danmark: ${f.navn} ${year} pr. kommune, ${sectorName(s).toLowerCase()}`);
     const all = DATA.kort.features.map((ft) => ft.properties);
     Plotly.react(div, [{
       type: "choropleth", geojson: DATA.kort, featureidkey: "properties.kommunekode", name: "Uden data",
@@ -159,12 +241,12 @@ function nationalPage() {
     }, {
       type: "choropleth", geojson: DATA.kort, featureidkey: "properties.kommunekode",
       locations: latest.map((r) => r.kommunekode), z: latest.map((r) => r.vaerdi), text: latest.map((r) => plotText(r.kommunenavn)),
-      colorscale: [[0, "#deebf7"], [1, "#08306b"]], marker: { line: { color: "#333", width: 0.6 } }, colorbar: { title: { text: f.enhed } },
+      colorscale: [[0, "#deebf7"], [1, "#08306b"]], marker: { line: { color: "#333", width: 0.6 } }, colorbar: { title: { text: unitLabel(f) } },
       hovertemplate: "%{text}: %{z:,." + f.decimaler + "f}<extra></extra>",
     }], baseLayout({ geo: { fitbounds: "geojson", visible: false }, margin: { l: 0, r: 0, t: 0, b: 0 }, height: 520 }), PLOT_CONFIG);
     const table = document.getElementById("kort-tabel");
-    fillTable(table, [{ label: "Kommune" }, { label: f.navn + " (" + f.enhed + ")", num: true }],
-      latest.map((r) => [{ text: r.kommunenavn }, { text: fmt(r.vaerdi, f.decimaler), sort: r.vaerdi }]));
+    fillTable(table, [{ label: "Kommune" }, { label: columnLabel(f), num: true }],
+      latest.map((r) => [{ text: r.kommunenavn }, numCell(r.vaerdi, f.decimaler)]));
     csvDownload(document.getElementById("kort-csv"), table, `kort_${f.noegletal}_${year}.csv`);
   }
   figSel.addEventListener("change", draw);
@@ -176,7 +258,7 @@ function nationalPage() {
 function municipalityPage() {
   const secSel = document.getElementById("sektor"), figSel = document.getElementById("figur");
   const year = DATA.aar;
-  options(secSel, DATA.sektorer.map((s) => [s, s === "alle" ? "Alle sektorer" : s]), "alle");
+  options(secSel, DATA.sektorer.map((s) => [s, sectorName(s)]), "alle");
   const figs = NATIONAL.katalog.filter((f) => DATA.sammenligning.some((r) => r.noegletal === f.noegletal));
   options(figSel, figs.map((f) => [f.noegletal, f.navn]), figs.some((f) => f.noegletal === "samlet_udgift_pr_m2") ? "samlet_udgift_pr_m2" : (figs[0] || {}).noegletal);
   function cards(s) {
@@ -184,17 +266,21 @@ function municipalityPage() {
     ul.innerHTML = "";
     DATA.sammenligning.filter((r) => r.sektor === s && r.aar === year).forEach((r) => {
       const f = figure(r.noegletal);
-      const li = el("li", { class: "card", "data-noegletal": r.noegletal, "data-vaerdi": r.vaerdi });
+      const v = verdict(f, r.vaerdi, r.landsmedian);
+      const li = el("li", { class: `card vurdering-${v.kind}`, "data-noegletal": r.noegletal, "data-vaerdi": r.vaerdi, "data-retning": f.retning });
       li.appendChild(el("h3", {}, f.navn));
-      const v = el("p", { class: "value" }, `${fmt(r.vaerdi, f.decimaler)} ${f.enhed}`);
-      li.appendChild(v);
+      li.appendChild(el("p", { class: "value" }, withUnit(r.vaerdi, f)));
+      const said = el("p", { class: "vurdering", "data-vurdering": v.kind });
+      said.appendChild(el("span", { class: "ikon", "aria-hidden": "true" }, v.icon));
+      said.appendChild(document.createTextNode(" " + v.text));
+      li.appendChild(said);
       const dl = el("dl");
       const add = (k, val, attrs) => { dl.appendChild(el("dt", {}, k)); dl.appendChild(el("dd", attrs || {}, val)); };
-      add("Landsmedian", fmt(r.landsmedian, f.decimaler));
-      add("Størrelsesgruppens median", r.gruppemedian === null ? "undertrykt" : fmt(r.gruppemedian, f.decimaler));
-      add("Percentil", r.percentil === null ? "–" : fmt(r.percentil, 0));
+      add("Landsmedian", r.landsmedian === null ? "undertrykt" : withUnit(r.landsmedian, f));
+      add("Størrelsesgruppens median", r.gruppemedian === null ? "undertrykt" : withUnit(r.gruppemedian, f));
+      add("Placering", placing(f, r), { class: "placering", "data-percentil": r.percentil ?? "" });
       // a change only where it is comparable (mart_kommune_sammenligning.sammenlignelig); else why not (report.py)
-      add("Ændring fra sidste år", r.sammenlignelig ? (r.aendring_pct === null ? "–" : `${fmt(r.aendring_pct, 1)} %`) : r.aendring_note,
+      add("Ændring fra sidste år", r.sammenlignelig ? change(f, r) : r.aendring_note,
         { class: "aendring", "data-sammenlignelig": String(r.sammenlignelig) });
       add("Dækning", r.daekning_pct === null || r.daekning_pct === undefined ? "–" : `${fmt(r.daekning_pct, 0)} %`);
       li.appendChild(dl);
@@ -212,10 +298,10 @@ function municipalityPage() {
       type: "bar", x: rows.map((r) => plotText(r.kommunenavn)), y: rows.map((r) => r.vaerdi), name: f.navn,
       marker: { color: rows.map((r) => (r.kommunekode === DATA.kommunekode ? "#b3261e" : "#8fa9c8")) },
       hovertemplate: "%{x}: %{y:,." + f.decimaler + "f}<extra></extra>", showlegend: false,
-    }], baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { tickangle: -45 } }), PLOT_CONFIG);
+    }], baseLayout({ yaxis: { title: { text: unitLabel(f) } }, xaxis: { tickangle: -45 } }), PLOT_CONFIG);
     const table = document.getElementById("rangering-tabel");
-    fillTable(table, [{ label: "Kommune" }, { label: f.enhed, num: true }],
-      rows.map((r) => [{ text: r.kommunenavn + (r.kommunekode === DATA.kommunekode ? " (denne kommune)" : "") }, { text: fmt(r.vaerdi, f.decimaler), sort: r.vaerdi }]));
+    fillTable(table, [{ label: "Kommune" }, { label: columnLabel(f), num: true }],
+      rows.map((r) => [{ text: r.kommunenavn + (r.kommunekode === DATA.kommunekode ? " (denne kommune)" : "") }, numCell(r.vaerdi, f.decimaler)]));
     csvDownload(document.getElementById("rangering-csv"), table, `rangering_${code}_${s}.csv`);
   }
   function trend(s, code) {
@@ -226,20 +312,20 @@ function municipalityPage() {
     Plotly.react(div, [
       { type: "scatter", mode: "lines+markers", name: plotText(DATA.kommunenavn), x: rows.map((r) => String(r.aar)), y: rows.map((r) => r.vaerdi), line: { color: "#b3261e" } },
       { type: "scatter", mode: "lines+markers", name: "Landsmedian", x: rows.map((r) => String(r.aar)), y: rows.map((r) => r.landsmedian), line: { color: "#0b5394", dash: "dash" } },
-    ], baseLayout({ yaxis: { title: { text: f.enhed } }, xaxis: { type: "category", title: { text: "År" } } }), PLOT_CONFIG);
+    ], baseLayout({ yaxis: { title: { text: unitLabel(f) } }, xaxis: { type: "category", title: { text: "År" } } }), PLOT_CONFIG);
     const table = document.getElementById("udvikling-tabel");
-    fillTable(table, [{ label: "År" }, { label: DATA.kommunenavn, num: true }, { label: "Landsmedian", num: true }],
-      rows.map((r) => [{ text: String(r.aar) }, { text: fmt(r.vaerdi, f.decimaler), sort: r.vaerdi }, { text: fmt(r.landsmedian, f.decimaler), sort: r.landsmedian }]));
+    fillTable(table, [{ label: "År" }, { label: `${DATA.kommunenavn} (${unitLabel(f)})`, num: true }, { label: `Landsmedian (${unitLabel(f)})`, num: true }],
+      rows.map((r) => [{ text: String(r.aar) }, numCell(r.vaerdi, f.decimaler), numCell(r.landsmedian, f.decimaler)]));
     csvDownload(document.getElementById("udvikling-csv"), table, `udvikling_${code}_${s}.csv`);
   }
   function buildings(s) {
     const rows = DATA.bygninger.filter((b) => s === "alle" || b.sektor === s);
     const table = document.getElementById("bygninger");
     const cols = DATA.bygning_kolonner;
-    fillTable(table, [{ label: "Bygning" }, { label: "Sektor" }, ...cols.map((c) => ({ label: `${figure(c).navn} (${figure(c).enhed})`, num: true })), { label: "Nærmere eftersyn" }],
-      rows.map((b) => [{ text: b.navn }, { text: b.sektor }, ...cols.map((c) => ({ text: fmt(b[c], figure(c).decimaler), sort: b[c] })), { text: b.naermere_eftersyn ? "Ja" : "", attrs: b.naermere_eftersyn ? { class: "flag" } : {} }]));
+    fillTable(table, [{ label: "Bygning" }, { label: "Sektor" }, ...cols.map((c) => ({ label: columnLabel(figure(c)), num: true })), { label: "Nærmere eftersyn" }],
+      rows.map((b) => [{ text: b.navn }, { text: b.sektor ? sectorName(b.sektor) : "", attrs: { "data-sektor": b.sektor ?? "" } }, ...cols.map((c) => numCell(b[c], figure(c).decimaler)), { text: b.naermere_eftersyn ? "Ja" : "", attrs: b.naermere_eftersyn ? { class: "flag" } : {} }]));
     csvDownload(document.getElementById("bygninger-csv"), table, `bygninger_${DATA.kommunekode}_${s}.csv`);
-    document.getElementById("antal-bygninger").textContent = `${rows.length} bygninger`;
+    document.getElementById("antal-bygninger").textContent = `${fmt(rows.length, 0)} ${rows.length === 1 ? "bygning" : "bygninger"}`;
     scatter(rows);
   }
   function scatter(rows) {
