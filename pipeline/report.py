@@ -23,7 +23,7 @@ import math
 import shutil
 from pathlib import Path
 
-from pipeline.contract.codes import CODE_LISTS, seed_rows
+from pipeline.contract.codes import labels
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import (
     BENCHMARK_MIN_DAEKNING_PCT,
@@ -159,19 +159,13 @@ def _national_data(con) -> dict:
             ).fetchall()
         ],
         # the sectors' Danish names for the pages (`aeldre` -> the seed's label), the code list's own seed
-        "sektor_navne": sector_labels(),
+        "sektor_navne": labels("sektor"),
         "release_id": _clean(con.execute("SELECT any_value(release_id) FROM dim_noegletal").fetchall()[0][0]),
         # the rules' thresholds as this release used them (its copy of seed parametre): code -> value
         "parametre": {
             r["parameter"]: r["vaerdi"] for r in _rows(con, "SELECT parameter, vaerdi FROM parametre")
         },
     }
-
-
-def sector_labels() -> dict[str, str]:
-    """sektor code -> its Danish label, read from the seed that defines the code list (contract.codes)."""
-    filename, column = CODE_LISTS["sektor"]
-    return {r[column]: r["label"] for r in seed_rows(filename)}
 
 
 def status_by_year(rows: list[dict]) -> list[dict]:

@@ -17,7 +17,7 @@ from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import parameters
 from pipeline.feedback import write_feedback
 from pipeline.pages import environment, render
-from pipeline.report import sector_labels, status_by_year
+from pipeline.report import status_by_year
 from pipeline.settings import connect
 from pipeline.states import DatasetState
 from pipeline.text import da_number, da_number_short
@@ -261,7 +261,7 @@ def test_every_dataset_state_has_a_danish_label_and_sectors_theirs_from_the_seed
     assert labels[DatasetState.DELVIST_GODKENDT] == "Delvist godkendt"
     assert all(label != s.value and "_" not in label and label[0].isupper() for s, label in labels.items())
     seed = {r["kode"]: r["label"] for r in seed_rows("sektorer.csv")}
-    assert sector_labels() == seed and sector_labels()["aeldre"] == seed["aeldre"] != "aeldre"
+    assert labels("sektor") == seed and labels("sektor")["aeldre"] == seed["aeldre"] != "aeldre"
 
 
 ENGLISH = re.compile(r"\b(provisional|weights?|thresholds?|default|basis|factor|only|where)\b", re.I)

@@ -21,6 +21,7 @@ import duckdb
 import pytest
 from conftest import real_file
 
+from pipeline.contract.codes import labels
 from pipeline.contract.parameters import (
     BENCHMARK_MIN_DAEKNING_PCT,
     COMPARABLE_MAX_COVERAGE_DIFFERENCE,
@@ -29,7 +30,7 @@ from pipeline.contract.parameters import (
     parameter_text,
 )
 from pipeline.pages import script_json
-from pipeline.report import change_note, sector_labels, write_report
+from pipeline.report import change_note, write_report
 from pipeline.settings import REPO_ROOT
 from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
@@ -218,7 +219,7 @@ def test_municipality_page_numbers_filter_and_sorting(site, browser):
     )[0]
     before_cards = cards.count()
     # sectors by their Danish names (seed sektorer), in the filter and the table
-    label = sector_labels()[sektor]
+    label = labels("sektor")[sektor]
     assert page.locator(f'#sektor option[value="{sektor}"]').inner_text() == label != sektor
     page.select_option("#sektor", sektor)
     assert page.locator("#bygninger tbody tr").count() == n_sektor < n_all
