@@ -589,7 +589,10 @@ def build_parser() -> argparse.ArgumentParser:
     _home_arg(rp)
     rp.add_argument("--out", required=True, help="mappen rapporten skrives i")
     rp.add_argument("--release", help="udgivelsens id eller officielle navn (standard: den aktuelle)")
-    rp.add_argument("--kort", help="kommunegrænser som GeoJSON (standard: reference/kommunegraenser.geojson)")
+    rp.add_argument(
+        "--kort",
+        help="kommunegrænser som GeoJSON (standard: reference/kommunegraenser.geojson; uden dem et skematisk kort)",
+    )
     rp.set_defaults(func=cmd_report)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten og nøgletalskataloget")
     g.set_defaults(func=cmd_generate)

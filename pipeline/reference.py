@@ -7,7 +7,7 @@
 - graddage_normalaar.csv  `graddage;kilde`: overrides the shipped normal year (seed graddage_normalaar)
 - emissionsfaktorer*.csv  `forsyningsart;aar;g_co2e_pr_kwh;kilde`
 - deltagere*.csv       `kommunekode;aar`: who is expected to submit
-- kommunegraenser.geojson  optional, for the report's map
+- kommunegraenser.geojson  optional, the report's map (without it the map is schematic: seed kommune_felter)
 
 Missing or broken reference data never stops a load: the tables are then empty (the figures that need
 them are null and say why), and each problem is reported in Danish.
@@ -365,7 +365,9 @@ def _check_geojson(path: Path, report: ReferenceReport) -> bool:
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
         ok = False
     if not ok:
-        report.problems.append(f"{path.name}: ikke en GeoJSON FeatureCollection – kortet vises ikke.")
+        report.problems.append(
+            f"{path.name}: ikke en GeoJSON FeatureCollection – rapporten viser det skematiske kort i stedet."
+        )
     return ok
 
 

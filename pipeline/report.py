@@ -2,7 +2,8 @@
 web server with no network access.
 
   report/index.html            national page: each figure's distribution across municipalities by year
-                               (median, quartiles; suppressed groups shown as suppressed) and a map
+                               (median, quartiles; suppressed groups shown as suppressed) and a map: the
+                               steward's boundaries, or else a schematic map of one tile per municipality
   report/metode.html           every figure's definition from the catalogue, provisional models marked, the
                                rules with their thresholds and the unit conversions with their basis
   report/assets/               Plotly (shipped, not fetched), report.js, report.css
@@ -23,7 +24,7 @@ import math
 import shutil
 from pathlib import Path
 
-from pipeline.contract.codes import labels
+from pipeline.contract.codes import labels, seed_rows
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import (
     BENCHMARK_MIN_DAEKNING_PCT,
@@ -46,6 +47,8 @@ BUILDING_COLUMNS = (
     "udnyttelsesgrad_pct",
 )
 GEO_KEYS = ("kommunekode", "KOMKODE", "komkode", "lau_1", "kode")
+TILE_SEED = "kommune_felter.csv"  # the schematic map's grid: one tile per municipality
+TILE_GAP = 0.04  # the white margin around a tile, in tiles
 
 
 def write_report(
@@ -84,7 +87,8 @@ def write_report(
                 root / "index.html",
                 "national.html",
                 **common,
-                data={"kort": _map(geojson, names) if geojson else None},
+                # the steward's boundaries when given and readable, else the schematic map (seed kommune_felter)
+                data={"kort": (_map(geojson, names) if geojson else None) or tile_map(names)},
                 kommuner=[k for k in kommuner if k["kommunekode"] in with_data],
             ),
             write_page(
@@ -272,6 +276,36 @@ def _map(path: Path, names: dict[str, str]) -> dict | None:
         for k, p in sorted(polys.items())
     ]
     return {"type": "FeatureCollection", "features": features} if features else None
+
+
+def tile_map(names: dict[str, str]) -> dict | None:
+    """The schematic map, for when the steward has no boundary file (the real ones may not be shipped): one
+    square tile per municipality at its place in the grid of seed kommune_felter, placed roughly by geography.
+    The same FeatureCollection as `_map` (x = column, y = minus row, so north is up), marked `skematisk`, each
+    tile with its short label (`etiket`) and centre (`midt`) for the label drawn on it."""
+    features = []
+    for r in seed_rows(TILE_SEED):
+        k = r["kommunekode"]
+        if k not in names:
+            continue
+        x, y = int(r["kolonne"]), -int(r["raekke"])
+        x0, x1, y0, y1 = x + TILE_GAP, x + 1 - TILE_GAP, y - 1 + TILE_GAP, y - TILE_GAP
+        # clockwise, as d3-geo (Plotly) wants an outer ring
+        ring = [[x0, y0], [x0, y1], [x1, y1], [x1, y0], [x0, y0]]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kommunekode": k,
+                    "navn": names[k],
+                    "etiket": r["etiket"],
+                    "midt": [x + 0.5, y - 0.5],
+                },
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
+    features.sort(key=lambda f: f["properties"]["kommunekode"])
+    return {"type": "FeatureCollection", "skematisk": True, "features": features} if features else None
 
 
 def _ring(ring: list) -> list:

@@ -78,7 +78,8 @@ def test_ctrl_c_stops_the_dagster_ui_and_all_its_processes_at_once(tmp_path):
         assert stopped_in < DEV_STOP_S + 5, stopped_in
         gone, alive = psutil.wait_procs(started, timeout=5)
         assert not [q for q in alive if q.status() != psutil.STATUS_ZOMBIE], alive
-        with socket.socket() as s:  # the port is free again
+        with socket.socket() as s:  # nothing listens on the port any more (its closed connections may linger)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", port))
         assert "Dagster er stoppet" in (tmp_path / "dev.log").read_text()
     finally:

@@ -129,6 +129,8 @@ def test_national_page_renders_charts_and_the_map_without_errors_or_network(site
     # the map: every municipality drawn (grey), the ones with data coloured on top
     page.wait_for_selector("#kort .choroplethlocation")
     assert page.evaluate("DATA.kort.features.length") == 98  # 311 polygons merged into the 98 municipalities
+    assert page.evaluate("DATA.kort.skematisk") is None  # the steward's real shapes, not the schematic tiles
+    assert page.locator("#kort .scattergeo").count() == 0
     assert page.locator("#kort .choroplethlocation").count() >= 98 + 1
     # the median in the data table is the mart's
     page.locator("#fordeling-h ~ details summary").first.click()
@@ -145,10 +147,114 @@ def test_national_page_renders_charts_and_the_map_without_errors_or_network(site
     shot(page, "rapport_landsoverblik.png")
 
 
-def test_without_boundaries_there_is_no_map_but_a_note(demo_home):
+def test_without_boundaries_the_map_is_schematic_one_tile_per_municipality(demo_home, browser):
+    """The demo release as published, without the steward's boundary file (the real ones may not be shipped):
+    the national page draws the schematic map of seed kommune_felter, one labelled tile per municipality of
+    the release, grey without data and coloured with, says it is schematic, and names the chart and its data."""
+    from axe_playwright_python.sync_playwright import Axe
+
     home, _ = demo_home
-    text = (home.current / "report" / "index.html").read_text(encoding="utf-8")
-    assert "Intet kort" in text and 'id="kort"' not in text
+    root = home.current.resolve()
+    server, base = serve(root)
+    try:
+        page, seen = open_page(browser, f"{base}/report/index.html")
+        page.wait_for_selector("#kort .choroplethlocation")
+        assert seen["errors"] == [] and local_only(seen["requests"], base) == []
+        kommuner = dict(mart(root, "SELECT kommunekode, kommunenavn FROM dim_kommune"))
+        assert len(kommuner) == 98
+        kort = page.evaluate("DATA.kort")
+        assert kort["skematisk"] is True
+        props = [f["properties"] for f in kort["features"]]
+        assert sorted(p["kommunekode"] for p in props) == sorted(kommuner)  # each exactly once
+        assert all(p["navn"] == kommuner[p["kommunekode"]] for p in props)
+        for f in kort["features"]:  # a closed square
+            [ring] = f["geometry"]["coordinates"]
+            assert len(ring) == 5 and ring[0] == ring[-1] and len({tuple(p) for p in ring}) == 4
+        # every tile grey, the municipalities with data of the shown year coloured on top
+        figure = page.locator("#figur").input_value()
+        [(year,)] = mart(
+            root,
+            "SELECT max(aar) FROM mart_benchmark WHERE NOT undertrykt AND noegletal = ? AND sektor = 'alle'",
+            [figure],
+        )
+        with_data = page.evaluate(
+            "([f, y]) => NATIONAL.kommuner_vaerdier.filter((r) => r.noegletal === f && r.sektor === 'alle' && r.aar === y).length",
+            [figure, year],
+        )
+        assert with_data >= 1
+        assert page.locator("#kort .choroplethlocation").count() == 98 + with_data
+        fills = {
+            page.locator("#kort .choroplethlocation").nth(i).evaluate("e => e.style.fill")
+            for i in range(98, 98 + with_data)
+        }
+        assert fills and all(f != "rgb(230, 230, 230)" for f in fills)  # not the grey of no data
+        # each tile's label drawn on it
+        labels = page.locator("#kort .scattergeo text").evaluate_all("ts => ts.map((t) => t.textContent)")
+        assert sorted(labels) == sorted(p["etiket"] for p in props)
+        # named as schematic: the caption, the chart's accessible name, the data table of municipality names
+        section = page.locator("section", has=page.locator("#kort"))
+        assert "Skematisk kort: ét felt pr. kommune" in section.inner_text()
+        assert page.locator("#kort").get_attribute("role") == "img"
+        assert page.locator("#kort").get_attribute("aria-label").startswith("Skematisk kort over Danmark")
+        page.locator("#kort-h ~ details summary").click()
+        assert page.locator("#kort-tabel tbody tr").count() == with_data
+        assert set(page.locator("#kort-tabel tbody th").all_inner_texts()) <= set(kommuner.values())
+        results = Axe().run(page)
+        serious = [
+            v["id"] for v in results.response["violations"] if v.get("impact") in ("serious", "critical")
+        ]
+        assert not serious
+        shot(page, "rapport_skematisk_kort.png")
+        page.close()
+        # on a phone: the grid fills the width, without labels (they would overlap)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(f"{base}/report/index.html")
+        phone.wait_for_selector("#kort .choroplethlocation")
+        box = phone.locator("#kort .choroplethlayer").bounding_box()
+        assert 250 <= box["width"] <= 390 and box["x"] >= 0
+        assert phone.locator("#kort .scattergeo text").count() == 0
+        phone.close()
+    finally:
+        server.shutdown()
+
+
+def test_the_tile_seed_places_every_municipality_once_roughly_by_geography():
+    """seeds/kommune_felter.csv: exactly the 98 municipalities of seeds/kommuner.csv (4-character codes), each
+    on its own tile with its own label, in a grid that keeps Denmark's rough shape."""
+    from pipeline.contract.codes import seed_rows
+
+    tiles = {r["kommunekode"]: r for r in seed_rows("kommune_felter.csv")}
+    assert len(tiles) == len(seed_rows("kommune_felter.csv"))  # no code twice
+    assert set(tiles) == {r["kommunekode"] for r in seed_rows("kommuner.csv")} and len(tiles) == 98
+    assert all(re.fullmatch(r"\d{4}", k) for k in tiles)
+    cell = {k: (int(r["kolonne"]), int(r["raekke"])) for k, r in tiles.items()}
+    assert len(set(cell.values())) == 98 and min(min(c) for c in cell.values()) == 0
+    assert len({r["etiket"] for r in tiles.values()}) == 98
+    col, row = {k: c for k, (c, _) in cell.items()}, {k: r for k, (_, r) in cell.items()}
+    names = {r["kommunenavn"]: r["kommunekode"] for r in seed_rows("kommuner.csv")}
+
+    def n(name: str) -> str:
+        return names[name]
+
+    assert col[n("Bornholm")] == max(col.values())  # far right
+    assert row[n("Hjørring")] == row[n("Frederikshavn")] == 0  # North Jutland on top
+    assert col[n("Hjørring")] < col[n("Gribskov")] and row[n("Aalborg")] < row[n("Aarhus")] < row[n("Odense")]
+    assert col[n("Esbjerg")] < col[n("Odense")] < col[n("Roskilde")] < col[n("København")]  # west to east
+    assert row[n("Sønderborg")] > row[n("Kolding")] and row[n("Lolland")] > row[n("Næstved")]  # the south
+    # the islands beside their neighbours
+    for island, shore in (
+        ("Fanø", "Esbjerg"),
+        ("Læsø", "Frederikshavn"),
+        ("Samsø", "Odder"),
+        ("Ærø", "Faaborg-Midtfyn"),
+    ):
+        (a, b), (c, d) = cell[n(island)], cell[n(shore)]
+        assert max(abs(a - c), abs(b - d)) <= 1, island
+    # the capital's municipalities on the right of Zealand's others
+    assert (
+        min(col[k] for k, r in tiles.items() if r["kommunekode"] in ("0101", "0147", "0185"))
+        > col[n("Holbæk")]
+    )
 
 
 def municipality_with_sectors(root: Path) -> str:

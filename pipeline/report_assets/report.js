@@ -231,9 +231,10 @@ function nationalPage() {
     if (!DATA.kort) return;
     if (year === undefined) { Plotly.purge(div); chartLabel(div, "Intet kort: alle år er undertrykt for det valgte nøgletal og sektor"); return; }
     const latest = rows.filter((r) => r.aar === year);
-    chartLabel(div, `Kort over Danmark: ${f.navn} ${year} pr. kommune, ${sectorName(s).toLowerCase()}`);
+    const tiles = DATA.kort.skematisk; // the schematic map (seed kommune_felter): one labelled square per municipality
+    chartLabel(div, `${tiles ? "Skematisk kort over Danmark, ét felt pr. kommune" : "Kort over Danmark"}: ${f.navn} ${year} pr. kommune, ${sectorName(s).toLowerCase()}`);
     const all = DATA.kort.features.map((ft) => ft.properties);
-    Plotly.react(div, [{
+    const traces = [{
       type: "choropleth", geojson: DATA.kort, featureidkey: "properties.kommunekode", name: "Uden data",
       locations: all.map((p) => p.kommunekode), z: all.map(() => 0), text: all.map((p) => plotText(p.navn)),
       colorscale: [[0, "#e6e6e6"], [1, "#e6e6e6"]], showscale: false, marker: { line: { color: "#777", width: 0.4 } },
@@ -243,7 +244,25 @@ function nationalPage() {
       locations: latest.map((r) => r.kommunekode), z: latest.map((r) => r.vaerdi), text: latest.map((r) => plotText(r.kommunenavn)),
       colorscale: [[0, "#deebf7"], [1, "#08306b"]], marker: { line: { color: "#333", width: 0.6 } }, colorbar: { title: { text: unitLabel(f) } },
       hovertemplate: "%{text}: %{z:,." + f.decimaler + "f}<extra></extra>",
-    }], baseLayout({ geo: { fitbounds: "geojson", visible: false }, margin: { l: 0, r: 0, t: 0, b: 0 }, height: 520 }), PLOT_CONFIG);
+    }];
+    const narrow = div.clientWidth < 640; // a phone: no labels (they would overlap), the colour bar below the map
+    if (narrow) Object.assign(traces[1].colorbar, { orientation: "h", y: -0.02, yanchor: "top", thickness: 14, title: { text: unitLabel(f), side: "top" } });
+    if (tiles && !narrow) {
+      // each tile's short label, white on the dark end of the colour scale
+      const value = Object.fromEntries(latest.map((r) => [r.kommunekode, r.vaerdi]));
+      const vs = latest.map((r) => r.vaerdi), lo = Math.min(...vs), hi = Math.max(...vs);
+      const dark = (k) => value[k] !== undefined && (hi > lo ? (value[k] - lo) / (hi - lo) : 1) > 0.5;
+      traces.push({
+        type: "scattergeo", mode: "text", lon: all.map((p) => p.midt[0]), lat: all.map((p) => p.midt[1]), text: all.map((p) => plotText(p.etiket)),
+        textfont: { size: 10, color: all.map((p) => (dark(p.kommunekode) ? "#ffffff" : "#1a1a1a")) }, hoverinfo: "skip", showlegend: false,
+      });
+    }
+    // the tiles: a flat grid whose frame is the grid's own (fitbounds would keep a 2:1 world frame, small on a phone)
+    const range = (i) => { const v = tiles ? all.map((p) => p.midt[i]) : [0]; return [Math.min(...v) - 0.5, Math.max(...v) + 0.5]; };
+    const geo = tiles
+      ? { visible: false, projection: { type: "equirectangular" }, lonaxis: { range: range(0) }, lataxis: { range: range(1) } }
+      : { fitbounds: "geojson", visible: false };
+    Plotly.react(div, traces, baseLayout({ geo, margin: { l: 0, r: 0, t: 0, b: narrow ? 70 : 0 }, height: narrow ? 440 : 520 }), PLOT_CONFIG);
     const table = document.getElementById("kort-tabel");
     fillTable(table, [{ label: "Kommune" }, { label: columnLabel(f), num: true }],
       latest.map((r) => [{ text: r.kommunenavn }, numCell(r.vaerdi, f.decimaler)]));
