@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.contract.codes import seed_rows
+from pipeline.contract.codes import labels, seed_rows
 from pipeline.contract.datasets import DATASETS
 from pipeline.contract.parameters import parameters
 from pipeline.feedback import write_feedback
@@ -257,9 +257,9 @@ def test_a_municipality_wide_message_is_shown_once_per_year_not_on_every_dataset
 
 
 def test_every_dataset_state_has_a_danish_label_and_sectors_theirs_from_the_seed():
-    labels = {s: s.label for s in DatasetState}
-    assert labels[DatasetState.DELVIST_GODKENDT] == "Delvist godkendt"
-    assert all(label != s.value and "_" not in label and label[0].isupper() for s, label in labels.items())
+    states = {s: s.label for s in DatasetState}
+    assert states[DatasetState.DELVIST_GODKENDT] == "Delvist godkendt"
+    assert all(label != s.value and "_" not in label and label[0].isupper() for s, label in states.items())
     seed = {r["kode"]: r["label"] for r in seed_rows("sektorer.csv")}
     assert labels("sektor") == seed and labels("sektor")["aeldre"] == seed["aeldre"] != "aeldre"
 

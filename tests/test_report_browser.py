@@ -189,8 +189,8 @@ def test_without_boundaries_the_map_is_schematic_one_tile_per_municipality(demo_
         }
         assert fills and all(f != "rgb(230, 230, 230)" for f in fills)  # not the grey of no data
         # each tile's label drawn on it
-        labels = page.locator("#kort .scattergeo text").evaluate_all("ts => ts.map((t) => t.textContent)")
-        assert sorted(labels) == sorted(p["etiket"] for p in props)
+        etiketter = page.locator("#kort .scattergeo text").evaluate_all("ts => ts.map((t) => t.textContent)")
+        assert sorted(etiketter) == sorted(p["etiket"] for p in props)
         # named as schematic: the caption, the chart's accessible name, the data table of municipality names
         section = page.locator("section", has=page.locator("#kort"))
         assert "Skematisk kort: ét felt pr. kommune" in section.inner_text()
