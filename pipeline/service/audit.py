@@ -40,21 +40,25 @@ def audit_path(home: Home) -> Path:
     return home.root / "service" / "audit.sqlite"
 
 
-def record(home: Home, row: dict) -> None:
+def _connect(home: Home) -> sqlite3.Connection:
     path = audit_path(home)
     path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=30)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute(DDL)
+    return con
+
+
+def record(home: Home, row: dict) -> None:
     row = {"tid": datetime.now(ZoneInfo(TIME_ZONE)).isoformat(timespec="milliseconds"), **row}
     cols = ", ".join(row)
-    with _lock, closing(sqlite3.connect(path, timeout=30)) as con, con:
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute(DDL)
+    with _lock, closing(_connect(home)) as con, con:
         con.execute(f"INSERT INTO requests ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 def read(home: Home) -> list[dict]:
-    path = audit_path(home)
-    if not path.exists():
+    if not audit_path(home).exists():
         return []
-    with closing(sqlite3.connect(path, timeout=30)) as con:
+    with closing(_connect(home)) as con:
         con.row_factory = sqlite3.Row
         return [dict(r) for r in con.execute("SELECT * FROM requests ORDER BY rowid")]
