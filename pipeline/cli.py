@@ -509,10 +509,11 @@ def cmd_serve(args) -> int:
     if stale:
         print(f"Fjernede {stale} halve uploads fra en tidligere, afbrudt server.")
     print(
-        f"kkm2 serve: http://{args.host}:{args.port}/api/v1/ (home {home.root}); stop med Ctrl+C.", flush=True
+        f"kkm2 serve: http://{args.host}:{args.port}/ (siderne) og /api/v1/ (home {home.root}); stop med Ctrl+C.",
+        flush=True,
     )
     uvicorn.run(
-        create_app(home),
+        create_app(home, https=args.https or os.environ.get("KKM2_HTTPS") == "1"),
         host=args.host,
         port=args.port,
         log_level="warning",
@@ -694,6 +695,12 @@ def build_parser() -> argparse.ArgumentParser:
     _home_arg(sv)
     sv.add_argument("--host", default="127.0.0.1", help="adressen der lyttes på (standard: 127.0.0.1)")
     sv.add_argument("--port", type=int_between(1, 65535), default=8021, help="porten (standard: 8021)")
+    sv.add_argument(
+        "--https",
+        action="store_true",
+        help="tjenesten nås via https (bag en reverse proxy med TLS): sidernes cookies sendes kun over https "
+        "(Secure); også KKM2_HTTPS=1",
+    )
     sv.set_defaults(func=cmd_serve)
     tk = sub.add_parser("token", help="API-tokens til tjenesten: opret, liste, spær")
     tk_sub = tk.add_subparsers(dest="token_cmd", required=True, metavar="handling")

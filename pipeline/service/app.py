@@ -25,7 +25,7 @@ from typing import Any
 import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -33,7 +33,7 @@ from starlette.requests import ClientDisconnect
 from pipeline.folders import Years, is_hidden, list_entries, walk
 from pipeline.ingest import READY_MARKER
 from pipeline.limits import limits
-from pipeline.service import audit, tokens
+from pipeline.service import audit, release, sessions, tokens
 from pipeline.service.tokens import AuthError, Caller
 from pipeline.settings import Home
 from pipeline.text import canonical_kommunekode
@@ -132,6 +132,16 @@ class Version(BaseModel):
     aktiv: bool
     fastlaast: bool
     datasaet: list[DatasaetTilstand]
+
+
+class UdgivelseFil(BaseModel):
+    sti: str
+    bytes: int
+
+
+class UdgivelseFiler(BaseModel):
+    release_id: str
+    filer: list[UdgivelseFil]
 
 
 class Indberetning(BaseModel):
@@ -244,9 +254,10 @@ def remove_stale_uploads(home: Home) -> int:
 # ---- the app ----
 
 
-def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
-    """The API for `home`. `authenticate(home, authorization_header) -> Caller` (raising AuthError) is the
-    one identity check: replace it for OIDC. Building the app touches nothing on disk."""
+def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False) -> FastAPI:
+    """The API and the pages for `home`. `authenticate(home, authorization_header) -> Caller` (raising
+    AuthError) is the one identity check: replace it for OIDC. `https`: the service is reached over https
+    (behind a reverse proxy with TLS), so its cookies are Secure. Building the app touches nothing on disk."""
     app = FastAPI(
         title="kkm2 indberetnings-API",
         version="1",
@@ -260,6 +271,7 @@ def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
         openapi_url=f"{API}/openapi.json",
     )
     validations = anyio.CapacityLimiter(VALIDATIONS_AT_ONCE)
+    session_cookie = sessions.cookie_name(sessions.COOKIE, https)
     recent: dict[str, deque] = defaultdict(deque)
 
     @app.exception_handler(ApiError)
@@ -293,11 +305,32 @@ def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
         )
 
     def caller(request: Request) -> Caller:
-        try:
-            who = authenticate(home, request.headers.get("authorization"))
-        except AuthError as e:
-            raise ApiError(401, e.kode, e.besked, {"WWW-Authenticate": "Bearer"}) from None
-        request.state.caller = who
+        """The request's caller: its bearer token, or else the page session's cookie (with the session's
+        CSRF token in the header X-CSRF-Token for anything but a read)."""
+        if request.headers.get("authorization") is None and request.cookies.get(session_cookie):
+            found = sessions.lookup(home, request.cookies.get(session_cookie))
+            if found is None:
+                raise ApiError(401, "SESSION_UDLOEBET", "Sessionen er udløbet eller logget ud; log ind igen.")
+            who, csrf = found
+            request.state.caller = who
+            if request.method not in ("GET", "HEAD") and not sessions.same(
+                request.headers.get(sessions.CSRF_HEADER), csrf
+            ):
+                raise ApiError(
+                    403,
+                    "CSRF_MANGLER",
+                    "Forespørgslen mangler sessionens CSRF-token (headeren X-CSRF-Token).",
+                )
+        else:
+            try:
+                who = authenticate(home, request.headers.get("authorization"))
+            except AuthError as e:
+                raise ApiError(401, e.kode, e.besked, {"WWW-Authenticate": "Bearer"}) from None
+            request.state.caller = who
+        rate_limit(who)
+        return who
+
+    def rate_limit(who: Caller) -> None:
         window = recent[who.id]
         now = time.monotonic()
         while window and now - window[0] > 60:
@@ -311,7 +344,6 @@ def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
                 {"Retry-After": str(wait)},
             )
         window.append(now)
-        return who
 
     def access(request: Request, who: Caller, kommunekode: str, aar: str, right: str) -> tuple[str, int]:
         k = parse_kommunekode(kommunekode)
@@ -464,46 +496,8 @@ def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
     )
     def status(kommunekode: str, aar: str, request: Request):
         who = caller(request)
-        from pipeline.status import read_snapshot
-
         k, y = access(request, who, kommunekode, aar, "laes")
-        folder = submission_folder(home, k, y, create=False)
-        files, _, _ = walk(folder) if folder.is_dir() else ([], [], [])
-        rows = read_snapshot(home, "kommunekode = ? AND aar = ?", [k, y])
-        versions: dict[int, dict] = {}
-        for r in rows:
-            v = versions.setdefault(
-                r["version"],
-                {
-                    "version": r["version"],
-                    "modtaget": r["oprettet_tid"].isoformat(),
-                    "status": r["status"],
-                    "aktiv": bool(r["aktiv"]),
-                    "fastlaast": bool(r["fastlaast"]),
-                    "datasaet": [],
-                },
-            )
-            v["datasaet"].append(
-                {
-                    c: r[c]
-                    for c in (
-                        "dataset",
-                        "tilstand",
-                        "raekker_modtaget",
-                        "raekker_accepteret",
-                        "raekker_afvist",
-                        "raekker_sprunget_over",
-                        "advarsler",
-                    )
-                }
-            )
-        return {
-            "kommunekode": k,
-            "aar": y,
-            "klar": folder.is_dir() and os.path.lexists(folder / READY_MARKER),
-            "filer_i_landing": [{"fil": f.relpath, "bytes": f.path.lstat().st_size} for f in files],
-            "versioner": [versions[v] for v in sorted(versions)],
-        }
+        return submission_status(home, k, y)
 
     @app.post(
         f"{API}/valider",
@@ -527,8 +521,114 @@ def create_app(home: Home, authenticate=tokens.authenticate) -> FastAPI:
             shutil.rmtree(work, ignore_errors=True)
         return answer(k, y, name, size, counts, findings)
 
+    @app.get(
+        f"{API}/udgivelser/aktuel",
+        summary="Den aktuelle udgivelses filer, som du kan læse: de nationale tabeller og dine kommuners egne",
+        response_model=UdgivelseFiler,
+        responses={**ERRORS, 404: {"model": Fejl, "description": "der er endnu ingen udgivelse"}},
+        tags=["udgivelser"],
+    )
+    def release_files(request: Request):
+        who = caller(request)
+        need_right(who, "laes")
+        try:
+            release_id, files = release.listing(home, who.kommuner)
+        except release.Refusal as r:
+            raise ApiError(r.status, r.kode, r.besked) from None
+        return {"release_id": release_id, "filer": files}
+
+    @app.get(
+        f"{API}/udgivelser/aktuel/{{sti:path}}",
+        summary="En fil fra den aktuelle udgivelse: nationale tabeller for alle, kommuner/<kode>/ kun for kommunen",
+        response_class=FileResponse,
+        responses={
+            **ERRORS,
+            200: {"description": "filens bytes", "content": {"application/octet-stream": {}}},
+            404: {"model": Fejl, "description": "ingen sådan fil, eller ingen udgivelse"},
+        },
+        tags=["udgivelser"],
+    )
+    def release_file(sti: str, request: Request):
+        who = caller(request)
+        need_right(who, "laes")
+        return serve_release_file(request, who, sti)
+
+    def need_right(who: Caller, right: str) -> None:
+        if right not in who.rettigheder:
+            raise ApiError(
+                403, "MANGLER_RETTIGHED", f"Tokenet har ikke rettigheden '{right}' ({tokens.RIGHTS[right]})."
+            )
+
+    def serve_release_file(request: Request, who: Caller, sti: str) -> FileResponse:
+        try:
+            path = release.release_file(home, sti, who.kommuner)
+        except release.Refusal as r:
+            raise ApiError(r.status, r.kode, r.besked) from None
+        return FileResponse(path, media_type=media_type(path), headers=FILE_HEADERS)
+
+    from pipeline.service.pages import add_pages
+
+    add_pages(
+        app,
+        home,
+        https=https,
+        authenticate=authenticate,
+        caller=caller,
+        need_right=need_right,
+        serve=serve_release_file,
+    )
     app.add_middleware(AuditMiddleware, home=home)
     return app
+
+
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "private, no-cache",
+}
+MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".js": "text/javascript; charset=utf-8"}
+
+
+def media_type(path: Path) -> str:
+    import mimetypes
+
+    suffix = path.suffix.lower()
+    if suffix in MEDIA_TYPES:
+        return MEDIA_TYPES[suffix]
+    guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{guess}; charset=utf-8" if guess.startswith("text/") else guess
+
+
+def submission_status(home: Home, k: str, y: int) -> dict:
+    """A submission's files in landing/ and its versions with each dataset's state, from the status snapshot
+    (never the live warehouse): the API's answer, and what the municipality's page shows."""
+    from pipeline.status import read_snapshot
+
+    folder = submission_folder(home, k, y, create=False)
+    files, _, _ = walk(folder) if folder.is_dir() else ([], [], [])
+    rows = read_snapshot(home, "kommunekode = ? AND aar = ?", [k, y])
+    versions: dict[int, dict] = {}
+    for r in rows:
+        v = versions.setdefault(
+            r["version"],
+            {
+                "version": r["version"],
+                "modtaget": r["oprettet_tid"].isoformat(),
+                "status": r["status"],
+                "aktiv": bool(r["aktiv"]),
+                "fastlaast": bool(r["fastlaast"]),
+                "datasaet": [],
+            },
+        )
+        v["datasaet"].append({c: r[c] for c in DatasaetTilstand.model_fields})
+    return {
+        "kommunekode": k,
+        "aar": y,
+        "klar": folder.is_dir() and os.path.lexists(folder / READY_MARKER),
+        "filer_i_landing": [{"fil": f.relpath, "bytes": f.path.lstat().st_size} for f in files],
+        "versioner": [versions[v] for v in sorted(versions)],
+    }
 
 
 class AuditMiddleware:

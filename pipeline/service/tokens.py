@@ -166,6 +166,19 @@ def block(home: Home, token_id: str) -> TokenInfo:
     return _info(row)
 
 
+def revoked(home: Home, token_id: str) -> bool:
+    """Whether a token of the store has been blocked or has expired since a session was started with it (a
+    caller from elsewhere, such as an OIDC broker, is not in the store: False)."""
+    if not store_path(home).exists():
+        return False
+    with closing(_connect(home)) as con:
+        row = con.execute(f"SELECT {COLUMNS} FROM tokens WHERE id = ?", [token_id]).fetchone()
+    if row is None:
+        return False
+    info = _info(row)
+    return bool(info.spaerret) or info.udloebet
+
+
 def bearer(authorization: str | None) -> str | None:
     if not authorization:
         return None
