@@ -373,11 +373,18 @@ def test_a_person_logs_in_drops_files_and_sees_the_danish_findings(site, browser
 
     context.route("**/*", only_here)
     page = context.new_page()
+    from axe_playwright_python.sync_playwright import Axe
+
+    def serious():  # axe-core on the page as it stands: no serious or critical WCAG violation
+        found = Axe().run(page).response["violations"]
+        return [v["id"] for v in found if v.get("impact") in ("serious", "critical")]
+
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
         page.goto(base + "/")
+        assert serious() == []
         page.get_by_label("Token").fill(token)
         page.get_by_role("button", name="Log ind").click()
         page.wait_for_url(base + "/kommune/0101")
@@ -412,6 +419,7 @@ def test_a_person_logs_in_drops_files_and_sees_the_danish_findings(site, browser
         assert cells[:4] == ["bygninger.csv", "2", "anvendelseskode", "xyz"], cells
         assert cells[5] == "fejl" and re.search(r"[æøå]|anvendelseskode", cells[4]), cells
         assert (home.landing / "0101" / str(AAR) / "bygninger.csv").read_text() == bad
+        assert serious() == []  # with the findings on the page
         # the municipality's report and feedback are linked and open; another's is refused
         page.get_by_role("link", name="Kommunens rapport").click()
         page.wait_for_url(base + "/rapport/kommuner/0101/rapport.html")
