@@ -7,7 +7,6 @@ import errno
 import os
 import re
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -206,8 +205,8 @@ def cmd_demo_data(args) -> int:
 def cmd_validate(args) -> int:
     """Validate files or a submission folder without a warehouse (same validator as gate 1)."""
     from pipeline.folders import Years, walk
-    from pipeline.settings import sandbox
-    from pipeline.validation import SubmissionFile, findings_as_json, validate_files
+    from pipeline.validation import SubmissionFile, findings_as_json
+    from pipeline.validation.light import validate_light
 
     paths = [Path(p) for p in args.paths]
     files: list[SubmissionFile] = []
@@ -224,27 +223,12 @@ def cmd_validate(args) -> int:
             return 2
     if not files and not ignored:
         raise UsageError(f"Ingen filer at kontrollere i {', '.join(str(p) for p in paths)}.")
-    with tempfile.TemporaryDirectory() as tmp:
-        con = sandbox(Path(tmp) / "duckdb")
-        try:
-            result = validate_files(con, files, args.kommune, args.aar, Path(tmp))
-            for rel, why in ignored:
-                result.add_finding(con, None, rel, "ikke_laest", why, "advarsel")
-            if year := Years.configured().problem(args.aar):
-                result.add_finding(con, None, None, "aar", year, "fejl", antal=0)
-            findings = result.findings(con)
-        finally:
-            con.close()
-    if not any(f.dataset == "bygninger" for f in files):
-        # validating single files: the missing-master-data finding is about the submission, not them
-        findings = [f for f in findings if f["regel"] != "mangler_bygninger"]
+    counts, findings = validate_light(
+        files, ignored, args.kommune, args.aar, Years.configured().problem(args.aar)
+    )
     errors = [f for f in findings if f["alvorlighed"] == "fejl"]
     if args.json:
-        print(
-            findings_as_json(
-                {"counts": {k: v.as_dict() for k, v in result.counts.items()}, "findings": findings}
-            )
-        )
+        print(findings_as_json({"counts": counts, "findings": findings}))
     else:
         for f in findings:
             where = f["fil"] or "(indberetningen)"
@@ -253,11 +237,12 @@ def cmd_validate(args) -> int:
             if f["kolonne"]:
                 where += f", kolonne {f['kolonne']}"
             print(f"{f['alvorlighed'].upper():9} {where}: {f['besked']}")
-        for ds, c in result.counts.items():
-            if c.files:
+        for ds, c in counts.items():
+            if c["filer"]:
                 print(
-                    f"{ds}: modtaget {c.received}, accepteret {c.accepted}, afvist {c.rejected}, "
-                    f"sprunget over {c.skipped}, advarsler {c.warnings}"
+                    f"{ds}: modtaget {c['raekker_modtaget']}, accepteret {c['raekker_accepteret']}, "
+                    f"afvist {c['raekker_afvist']}, sprunget over {c['raekker_sprunget_over']}, "
+                    f"advarsler {c['advarsler']}"
                 )
     return 1 if errors else 0
 
@@ -276,7 +261,8 @@ def cmd_generate(args) -> int:
 
     write_generated_files()
     print(
-        "Genereret: expectations/suites/, dbt (kilder, staging, marts-YAML), docs/ (skema, informationsmodel, eksempler)"
+        "Genereret: expectations/suites/, dbt (kilder, staging, marts-YAML), docs/ (skema, informationsmodel, "
+        "eksempler, api/openapi.json)"
     )
     return 0
 
@@ -509,6 +495,113 @@ def cmd_report(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_serve(args) -> int:
+    """The submission service (pipeline/service): the HTTP API on `--host`:`--port`."""
+    import uvicorn
+
+    from pipeline.service.app import create_app, remove_stale_uploads
+
+    home = home_from_env(args.home)
+    if not home.root.is_dir():
+        raise UsageError(f"{home.root} findes ikke eller er ikke en mappe; angiv en home med --home.")
+    home.landing.mkdir(exist_ok=True)
+    stale = remove_stale_uploads(home)
+    if stale:
+        print(f"Fjernede {stale} halve uploads fra en tidligere, afbrudt server.")
+    print(
+        f"kkm2 serve: http://{args.host}:{args.port}/ (siderne) og /api/v1/ (home {home.root}); stop med Ctrl+C.",
+        flush=True,
+    )
+    uvicorn.run(
+        create_app(home, https=args.https or os.environ.get("KKM2_HTTPS") == "1"),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    return 0
+
+
+def expiry_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' er ikke en dato som 2027-12-31") from None
+
+
+def kommune_list(text: str) -> list[str]:
+    from pipeline.contract.codes import codes
+    from pipeline.text import canonical_kommunekode
+
+    out = []
+    for part in text.split(","):
+        k = canonical_kommunekode(part) if len(part) <= 8 else None
+        if k is None or k not in codes("kommunekode"):
+            raise argparse.ArgumentTypeError(f"'{part.strip()}' er ikke en af de 98 kommunekoder")
+        out.append(k)
+    return out
+
+
+def rights_list(text: str) -> list[str]:
+    from pipeline.service.tokens import RIGHTS
+
+    out = [r.strip() for r in text.split(",") if r.strip()]
+    bad = [r for r in out if r not in RIGHTS]
+    if bad or not out:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' er ikke rettigheder; vælg en eller flere af {', '.join(RIGHTS)}, adskilt af komma"
+        )
+    return out
+
+
+def cmd_token_create(args) -> int:
+    from pipeline.service.tokens import create, today
+
+    if args.udloeber and args.udloeber < today():
+        raise UsageError(f"Udløbsdatoen {args.udloeber} er passeret; angiv en dato fra i dag eller senere.")
+    kommuner = sorted({k for group in args.kommune for k in group})
+    secret, info = create(home_from_env(args.home), args.navn, kommuner, args.rettigheder, args.udloeber)
+    print(
+        f"Token {info.id} ({info.navn}) for {', '.join(info.kommuner)}: {', '.join(info.rettigheder)}", end=""
+    )
+    print(f", udløber {info.udloeber}" if info.udloeber else ", udløber ikke")
+    print("Tokenet vises kun denne ene gang; giv det videre ad en sikker vej:")
+    print(secret)
+    return 0
+
+
+def cmd_token_list(args) -> int:
+    from pipeline.service.tokens import list_tokens
+
+    rows = list_tokens(home_from_env(args.home))
+    if not rows:
+        print("Ingen tokens endnu (`kkm2 token opret`).")
+        return 0
+    print(f"{'id':10} {'navn':30} {'kommuner':20} {'rettigheder':16} {'udløber':10} tilstand")
+    for t in rows:
+        state = f"spærret {t.spaerret[:10]}" if t.spaerret else ("udløbet" if t.udloebet else "aktivt")
+        print(
+            f"{t.id:10} {t.navn[:30]:30} {','.join(t.kommuner)[:20]:20} {','.join(t.rettigheder):16} "
+            f"{t.udloeber or '-':10} {state}"
+        )
+    return 0
+
+
+def cmd_token_block(args) -> int:
+    from pipeline.service.tokens import TokenError, block
+
+    try:
+        t = block(home_from_env(args.home), args.id)
+    except TokenError as e:
+        raise UsageError(str(e)) from None
+    print(f"Token {t.id} ({t.navn}) er spærret fra {t.spaerret}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = DanishArgumentParser(prog="kkm2", description="kkm2: nøgletal for kommunale bygninger")
     sub = p.add_subparsers(dest="cmd", required=True, metavar="kommando")
@@ -596,6 +689,45 @@ def build_parser() -> argparse.ArgumentParser:
     rp.set_defaults(func=cmd_report)
     g = sub.add_parser("generate", help="gendan filer afledt af kontrakten og nøgletalskataloget")
     g.set_defaults(func=cmd_generate)
+    sv = sub.add_parser(
+        "serve", help="start indberetningstjenesten (HTTP-API'et for leverandører og kommuner)"
+    )
+    _home_arg(sv)
+    sv.add_argument("--host", default="127.0.0.1", help="adressen der lyttes på (standard: 127.0.0.1)")
+    sv.add_argument("--port", type=int_between(1, 65535), default=8021, help="porten (standard: 8021)")
+    sv.add_argument(
+        "--https",
+        action="store_true",
+        help="tjenesten nås via https (bag en reverse proxy med TLS): sidernes cookies sendes kun over https "
+        "(Secure); også KKM2_HTTPS=1",
+    )
+    sv.set_defaults(func=cmd_serve)
+    tk = sub.add_parser("token", help="API-tokens til tjenesten: opret, liste, spær")
+    tk_sub = tk.add_subparsers(dest="token_cmd", required=True, metavar="handling")
+    to = tk_sub.add_parser("opret", help="opret et token (vises kun én gang)")
+    _home_arg(to)
+    to.add_argument(
+        "--kommune",
+        "--kommuner",
+        dest="kommune",
+        type=kommune_list,
+        action="append",
+        required=True,
+        help="kommunekode; gentag eller adskil med komma for en leverandørs kommuner",
+    )
+    to.add_argument("--navn", required=True, help='hvem tokenet er til, fx "Aalborg Kommune, CAFM"')
+    to.add_argument(
+        "--rettigheder", type=rights_list, required=True, help="indberet og/eller laes, fx indberet,laes"
+    )
+    to.add_argument("--udloeber", type=expiry_date, help="sidste gyldige dag, fx 2027-12-31")
+    to.set_defaults(func=cmd_token_create)
+    tl = tk_sub.add_parser("liste", help="list tokens (uden hemmeligheden)")
+    _home_arg(tl)
+    tl.set_defaults(func=cmd_token_list)
+    ts = tk_sub.add_parser("spaer", help="spær et token")
+    _home_arg(ts)
+    ts.add_argument("id", help="tokenets id (se `kkm2 token liste`)")
+    ts.set_defaults(func=cmd_token_block)
     return p
 
 
@@ -610,7 +742,7 @@ def _add_validate_args(v: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     def call():
         args = build_parser().parse_args(argv)
-        if getattr(args, "kommune", None):
+        if isinstance(getattr(args, "kommune", None), str):
             from pipeline.text import canonical_kommunekode
 
             args.kommune = canonical_kommunekode(args.kommune) or args.kommune

@@ -97,7 +97,9 @@ def render_all(text: str) -> dict[str, str]:
 
 def test_every_page_template_extends_the_base_layout():
     env = environment()
-    pages = sorted(set(env.list_templates()) - {"base.html", "macros.html"})
+    pages = sorted(
+        t for t in set(env.list_templates()) - {"base.html", "macros.html"} if not t.startswith("service_")
+    )
     assert pages == sorted(page_contexts("x"))  # a new page kind gets a context here, and these checks
     for name in pages:
         source = env.loader.get_source(env, name)[0]
@@ -111,6 +113,63 @@ def test_every_page_template_extends_the_base_layout():
         assert re.search(r'<link rel="stylesheet" href="(\.\./)+report/assets/report\.css">', html), name
         assert re.search(r'<script src="(\.\./)+report/assets/report\.js"></script>\n</body>', html), name
         assert '<script id="data" type="application/json">' in html, name
+
+
+def service_contexts(text: str) -> dict[str, dict]:
+    """Every page of `kkm2 serve` (pipeline/service/pages.py) with `text` in every field it prints."""
+    from pipeline.service.tokens import Caller
+
+    who = Caller("t1", text, frozenset({"0101"}), frozenset({"indberet", "laes"}))
+    state = {
+        "filer_i_landing": [{"fil": text, "bytes": 1}],
+        "klar": True,
+        "seneste": {
+            "version": 1,
+            "status": text,
+            "aktiv": True,
+            "datasaet": [
+                {"navn": text, "tilstand_tekst": text, "raekker_modtaget": 1234, "raekker_accepteret": None}
+                | dict.fromkeys(("raekker_afvist", "raekker_sprunget_over", "advarsler"), 0)
+            ],
+        },
+    }
+    return {
+        "service_login.html": {"besked": text, "login_csrf": text},
+        "service_kommuner.html": {"who": who, "csrf": text, "kommuner": [text]},
+        "service_fejl.html": {"who": who, "csrf": text, "besked": text},
+        "service_kommune.html": {
+            "who": who,
+            "csrf": text,
+            "kommunekode": "0101",
+            "aar": 2024,
+            "years": [2024, 2023],
+            "upload": True,
+            "state": state,
+            "links": [{"href": "/rapport/x", "tekst": text}],
+        },
+    }
+
+
+def test_the_service_pages_extend_the_layout_and_escape_hostile_text():
+    env = environment()
+    assert sorted(t for t in env.list_templates() if t.startswith("service_")) == sorted(
+        [*service_contexts("x"), "service_base.html"]
+    )
+    for name, ctx in service_contexts(HOSTILE).items():
+        assert re.search(r'^{% extends "service_base.html" %}$', env.loader.get_source(env, name)[0], re.M)
+        html = render(
+            name,
+            root="/rapport/",
+            assets="/sider/assets/",
+            release_id="",
+            **{"who": None, "csrf": None, **ctx},
+        )
+        assert html.startswith('<!doctype html>\n<html lang="da">') and '<main id="indhold">' in html, name
+        assert '<link rel="stylesheet" href="/sider/assets/report.css">' in html, name
+        assert "report.js" not in html and "<script>" not in html, (
+            name
+        )  # no inline script (the CSP forbids it)
+        assert "<script>window.__x" not in html and "<img" not in html and ESCAPED in html, name
 
 
 def test_no_python_module_builds_a_page_shell_of_its_own():

@@ -5,6 +5,7 @@
 - dbt_marts: the published tables' YAML (grain, column docs, enforced contracts, tests)
 - gx_suites: gate 1's Great Expectations suites
 - published: the information model for vendors (JSON Schema, docs/informationsmodel.md, sample files)
+- api: the submission service's OpenAPI document (docs/api/openapi.json), from the app (pipeline/service/)
 
 Each is committed; tests/test_generated_files.py fails when one is stale."""
 
@@ -15,13 +16,14 @@ from pathlib import Path
 
 def generated_files() -> dict[Path, str]:
     """Every generated file: path -> text."""
-    from pipeline.generate import dbt_marts, dbt_sources, gx_suites, published
+    from pipeline.generate import api, dbt_marts, dbt_sources, gx_suites, published
 
     return {
         **dbt_sources.generated_files(),
         dbt_marts.MARTS_YML: dbt_marts.render_marts_yml(),
         **gx_suites.generated_files(),
         **published.generated_files(),
+        **api.generated_files(),
     }
 
 

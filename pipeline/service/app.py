@@ -1,0 +1,680 @@
+"""The submission service's HTTP API v1 (FastAPI). Danish field names; every error is Danish JSON with a
+stable code: `{"fejl": {"kode": "…", "besked": "…"}}`.
+
+What it writes: only `<home>/landing/<kommunekode>/<aar>/` (an upload is streamed into a dot-named temporary
+file in that folder, which the landing walker ignores, fsynced and renamed into place, so a file in landing/
+is always whole) and its own `<home>/service/` (tokens, audit). What it reads: the landing folder, the status
+snapshot (`<home>/status/`, pipeline.status) and the current release — never the live warehouse.
+
+Who may do what: `authenticate` (pipeline.service.tokens, the OIDC seam) names the caller; a caller may act
+only on its own municipalities (403 otherwise, before anything about the submission is looked at), and only
+with the right the endpoint needs (`indberet` to change or validate, `laes` to read)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import time
+import unicodedata
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+
+from pipeline.folders import Years, is_hidden, list_entries, walk
+from pipeline.ingest import READY_MARKER
+from pipeline.limits import limits
+from pipeline.service import audit, release, sessions, tokens
+from pipeline.service.tokens import AuthError, Caller
+from pipeline.settings import Home
+from pipeline.text import canonical_kommunekode
+from pipeline.validation import SUPPORTED_SUFFIXES
+from pipeline.validation.light import validate_light
+
+API = "/api/v1"
+UPLOAD_PREFIX = ".kkm2-upload-"  # a dot name: the landing walker (pipeline.folders.walk) never reads it
+MAX_NAME = 120
+NAME = re.compile(r"[0-9A-Za-zÆØÅæøåÉéÜüÖöÄä][0-9A-Za-zÆØÅæøåÉéÜüÖöÄä _.()+-]*")
+MAX_FINDINGS = 1000  # in one answer; the rest are counted
+VALIDATIONS_AT_ONCE = 2  # gate-1 runs in parallel (each a DuckDB sandbox with its own memory limit)
+
+
+def calls_per_minute() -> int:
+    return int(os.environ.get("KKM2_API_KALD_PR_MINUT") or 600)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, kode: str, besked: str, headers: dict | None = None):
+        super().__init__(besked)
+        self.status, self.kode, self.besked, self.headers = status, kode, besked, headers
+
+
+# ---- the answers' shapes (for the OpenAPI document) ----
+
+
+class FejlIndhold(BaseModel):
+    kode: str
+    besked: str
+
+
+class Fejl(BaseModel):
+    fejl: FejlIndhold
+
+
+class Fund(BaseModel):
+    dataset: str | None
+    fil: str | None
+    ark: str | None
+    raekke: int | None
+    kolonne: str | None
+    vaerdi: str | None
+    regel: str
+    besked: str
+    alvorlighed: str
+    antal: int | None
+
+
+class DatasaetTal(BaseModel):
+    filer: list[str]
+    raekker_modtaget: int
+    raekker_accepteret: int
+    raekker_afvist: int
+    raekker_sprunget_over: int
+    advarsler: int
+
+
+class Validering(BaseModel):
+    kommunekode: str
+    aar: int
+    fil: str
+    bytes: int
+    godkendt: bool  # no finding of severity `fejl`
+    datasaet: dict[str, DatasaetTal]
+    fund: list[Fund]
+    fund_i_alt: int
+
+
+class Klar(BaseModel):
+    kommunekode: str
+    aar: int
+    klar: bool
+    filer: list[str]
+
+
+class LandingFil(BaseModel):
+    fil: str
+    bytes: int
+
+
+class DatasaetTilstand(BaseModel):
+    dataset: str
+    tilstand: str
+    raekker_modtaget: int | None
+    raekker_accepteret: int | None
+    raekker_afvist: int | None
+    raekker_sprunget_over: int | None
+    advarsler: int | None
+
+
+class Version(BaseModel):
+    version: int
+    modtaget: str
+    status: str
+    aktiv: bool
+    fastlaast: bool
+    datasaet: list[DatasaetTilstand]
+
+
+class UdgivelseFil(BaseModel):
+    sti: str
+    bytes: int
+
+
+class UdgivelseFiler(BaseModel):
+    release_id: str
+    filer: list[UdgivelseFil]
+
+
+class Indberetning(BaseModel):
+    kommunekode: str
+    aar: int
+    klar: bool
+    filer_i_landing: list[LandingFil]
+    versioner: list[Version]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": Fejl, "description": d}
+    for s, d in (
+        (401, "intet, et ukendt, et spærret eller et udløbet token"),
+        (403, "ikke callerens kommune, eller tokenet mangler rettigheden"),
+        (422, "ugyldig kommunekode, år eller filnavn"),
+        (429, "for mange kald med tokenet"),
+    )
+}
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "filens bytes, uændret (CSV, XLSX, JSON eller Parquet)",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def error_response(status: int, kode: str, besked: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"fejl": {"kode": kode, "besked": besked}}, status_code=status, headers=headers)
+
+
+# ---- names: every name is hostile until parsed ----
+
+
+def parse_kommunekode(text: str) -> str:
+    k = canonical_kommunekode(text) if len(text) <= 8 else None
+    if k is None:
+        raise ApiError(422, "UGYLDIG_KOMMUNEKODE", "Kommunekoden skal være 3-4 cifre, fx 0101.")
+    return k
+
+
+def parse_aar(text: str) -> int:
+    if not re.fullmatch(r"\d{4}", text):
+        raise ApiError(422, "UGYLDIGT_AAR", "Året skal være fire cifre, fx 2024.")
+    return int(text)
+
+
+def parse_filnavn(text: str) -> str:
+    """A plain file name of a supported type: no folder, no `..`, no dot file, no control character."""
+    why = None
+    if not text or len(text) > MAX_NAME or len(text.encode("utf-8", "surrogatepass")) > 255:
+        why = f"Filnavnet skal have 1-{MAX_NAME} tegn."
+    elif "/" in text or "\\" in text:
+        why = "Filnavnet må ikke indeholde / eller \\: send en fil ad gangen under sit eget navn."
+    elif is_hidden(text) or ".." in text:
+        why = "Filnavnet må ikke begynde med . eller ~$ og ikke indeholde '..'."
+    elif unicodedata.normalize("NFC", text) != text or not NAME.fullmatch(text):
+        why = "Filnavnet må kun indeholde bogstaver, cifre, mellemrum og . _ - ( ) +."
+    elif Path(text).suffix.lower() not in SUPPORTED_SUFFIXES:
+        why = f"Filtypen skal være en af {', '.join(sorted(SUPPORTED_SUFFIXES))}."
+    if why:
+        raise ApiError(422, "UGYLDIGT_FILNAVN", why)
+    return text
+
+
+def submission_folder(home: Home, k: str, aar: int, create: bool) -> Path:
+    """landing/<kommunekode>/<aar>/: an existing folder spelled `101/` is the same municipality as `0101/`
+    (pipeline.ingest.discover); a folder that is a symbolic link is refused."""
+    kfolder = home.landing / k
+    for e in list_entries(home.landing):
+        if not is_hidden(e.name) and canonical_kommunekode(e.name) == k:
+            kfolder = Path(e.path)
+            break
+    folder = kfolder / str(aar)
+    for p in (home.landing, kfolder, folder):
+        if p.is_symlink() or (p.exists() and not p.is_dir()):
+            raise ApiError(
+                409, "MAPPE_UGYLDIG", "Indberetningens mappe er ikke en almindelig mappe; kontakt stewarden."
+            )
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_stale_uploads(home: Home) -> int:
+    """Temporary files left by a server that was killed mid-upload (at start, when none can be in use)."""
+    n = 0
+    for kdir in list_entries(home.landing):
+        if kdir.is_symlink() or not kdir.is_dir(follow_symlinks=False):
+            continue
+        for ydir in list_entries(Path(kdir.path)):
+            if ydir.is_symlink() or not ydir.is_dir(follow_symlinks=False):
+                continue
+            for f in list_entries(Path(ydir.path)):
+                if f.name.startswith(UPLOAD_PREFIX) and f.is_file(follow_symlinks=False):
+                    os.unlink(f.path)
+                    n += 1
+    return n
+
+
+# ---- the app ----
+
+
+def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False) -> FastAPI:
+    """The API and the pages for `home`. `authenticate(home, authorization_header) -> Caller` (raising
+    AuthError) is the one identity check: replace it for OIDC. `https`: the service is reached over https
+    (behind a reverse proxy with TLS), so its cookies are Secure. Building the app touches nothing on disk."""
+    app = FastAPI(
+        title="kkm2 indberetnings-API",
+        version="1",
+        description=(
+            "Indberetning af kommunernes bygningsdata til Nøgletalssamarbejdet. Kald med headeren "
+            "`Authorization: Bearer <token>`; stewarden udsteder tokens med `kkm2 token opret`. Et token gælder "
+            "kun sine egne kommuner."
+        ),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=f"{API}/openapi.json",
+    )
+    validations = anyio.CapacityLimiter(VALIDATIONS_AT_ONCE)
+    session_cookie = sessions.cookie_name(sessions.COOKIE, https)
+    recent: dict[str, deque] = defaultdict(deque)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        request.state.fejlkode = exc.kode
+        return error_response(exc.status, exc.kode, exc.besked, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError):
+        request.state.fejlkode = "UGYLDIG_FORESPOERGSEL"
+        fields = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in exc.errors())[:300]
+        return error_response(
+            422, "UGYLDIG_FORESPOERGSEL", f"Forespørgslen er ikke gyldig ({fields or 'ukendt felt'})."
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        kode, besked = {
+            404: ("FINDES_IKKE", "Adressen findes ikke i API'et (se /api/v1/openapi.json)."),
+            405: ("METODE_IKKE_TILLADT", "Metoden er ikke tilladt på denne adresse."),
+        }.get(exc.status_code, ("HTTP_FEJL", "Forespørgslen kunne ikke behandles."))
+        request.state.fejlkode = kode
+        return error_response(exc.status_code, kode, besked)
+
+    @app.exception_handler(Exception)
+    async def _internal(request: Request, exc: Exception):
+        return error_response(
+            500,
+            "INTERN_FEJL",
+            "Der skete en intern fejl i tjenesten; det er ikke noget, du har gjort forkert.",
+        )
+
+    def caller(request: Request) -> Caller:
+        """The request's caller: its bearer token, or else the page session's cookie (with the session's
+        CSRF token in the header X-CSRF-Token for anything but a read)."""
+        if request.headers.get("authorization") is None and request.cookies.get(session_cookie):
+            found = sessions.lookup(home, request.cookies.get(session_cookie))
+            if found is None:
+                raise ApiError(401, "SESSION_UDLOEBET", "Sessionen er udløbet eller logget ud; log ind igen.")
+            who, csrf = found
+            request.state.caller = who
+            if request.method not in ("GET", "HEAD") and not sessions.same(
+                request.headers.get(sessions.CSRF_HEADER), csrf
+            ):
+                raise ApiError(
+                    403,
+                    "CSRF_MANGLER",
+                    "Forespørgslen mangler sessionens CSRF-token (headeren X-CSRF-Token).",
+                )
+        else:
+            try:
+                who = authenticate(home, request.headers.get("authorization"))
+            except AuthError as e:
+                raise ApiError(401, e.kode, e.besked, {"WWW-Authenticate": "Bearer"}) from None
+            request.state.caller = who
+        rate_limit(who)
+        return who
+
+    def rate_limit(who: Caller) -> None:
+        window = recent[who.id]
+        now = time.monotonic()
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= calls_per_minute():
+            wait = int(60 - (now - window[0])) + 1
+            raise ApiError(
+                429,
+                "FOR_MANGE_KALD",
+                f"For mange kald med tokenet (højst {calls_per_minute()} i minuttet); prøv igen om {wait} s.",
+                {"Retry-After": str(wait)},
+            )
+        window.append(now)
+
+    def access(request: Request, who: Caller, kommunekode: str, aar: str, right: str) -> tuple[str, int]:
+        k = parse_kommunekode(kommunekode)
+        request.state.kommunekode = k
+        if k not in who.kommuner:
+            raise ApiError(403, "INGEN_ADGANG_TIL_KOMMUNE", f"Tokenet giver ikke adgang til kommune {k}.")
+        if right not in who.rettigheder:
+            raise ApiError(
+                403, "MANGLER_RETTIGHED", f"Tokenet har ikke rettigheden '{right}' ({tokens.RIGHTS[right]})."
+            )
+        y = parse_aar(aar)
+        request.state.aar = y
+        return k, y
+
+    def check_year(y: int) -> Years:
+        years = Years.for_home(home)
+        if problem := years.problem(y):
+            raise ApiError(422, "UGYLDIGT_AAR", problem)
+        return years
+
+    async def receive_file(request: Request, folder: Path, name: str) -> int:
+        """The request's body into `folder/name`, atomically: a dot-named temporary file beside it, fsync,
+        rename. Too large (413) or cut off: the temporary file is removed and nothing else changed."""
+        limit = limits().file_bytes
+        too_large = ApiError(
+            413, "FIL_FOR_STOR", f"Filen er større end grænsen på {limits().file_mb} MB (KKM2_MAKS_FIL_MB)."
+        )
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        tmp = folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as f:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    f.write(chunk)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, folder / name)
+            _fsync_dir(folder)
+        except ClientDisconnect:
+            tmp.unlink(missing_ok=True)
+            raise ApiError(400, "UPLOAD_AFBRUDT", "Uploaden blev afbrudt; intet er gemt.") from None
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return size
+
+    async def validate(
+        folder_or_file: Path, k: str, y: int, years: Years, landing_parts: tuple | None
+    ) -> tuple:
+        def run():
+            if landing_parts is not None:
+                files, ignored, _ = walk(folder_or_file, home.landing, landing_parts)
+            else:
+                from pipeline.validation import SubmissionFile
+
+                files, ignored = [SubmissionFile(folder_or_file, folder_or_file.name)], []
+            return validate_light(files, ignored, k, y, years.problem(y), home.tmp / "service")
+
+        return await anyio.to_thread.run_sync(run, limiter=validations)
+
+    def answer(k, y, name, size, counts, findings) -> dict:
+        return {
+            "kommunekode": k,
+            "aar": y,
+            "fil": name,
+            "bytes": size,
+            "godkendt": not any(f["alvorlighed"] == "fejl" for f in findings),
+            "datasaet": counts,
+            "fund": findings[:MAX_FINDINGS],
+            "fund_i_alt": len(findings),
+        }
+
+    base = f"{API}/indberetninger/{{kommunekode}}/{{aar}}"
+
+    @app.get(f"{API}/sundhed", summary="Svarer tjenesten?", tags=["drift"])
+    def sundhed() -> dict:
+        return {"status": "ok"}
+
+    @app.put(
+        f"{base}/filer/{{filnavn:path}}",
+        summary="Upload en fil til indberetningen; svaret er gate 1's fund for hele indberetningen",
+        response_model=Validering,
+        responses={**ERRORS, 413: {"model": Fejl, "description": "filen er for stor"}},
+        openapi_extra=UPLOAD_BODY,
+        tags=["indberetning"],
+    )
+    async def upload(kommunekode: str, aar: str, filnavn: str, request: Request):
+        who = caller(request)
+        k, y = access(request, who, kommunekode, aar, "indberet")
+        years = check_year(y)
+        name = parse_filnavn(filnavn)
+        folder = submission_folder(home, k, y, create=True)
+        size = await receive_file(request, folder, name)
+        counts, findings = await validate(folder, k, y, years, (folder.parent.name, folder.name))
+        return answer(k, y, name, size, counts, findings)
+
+    @app.delete(
+        f"{base}/filer/{{filnavn:path}}",
+        summary="Slet en fil fra indberetningen (næste version er uden den)",
+        status_code=204,
+        responses={**ERRORS, 404: {"model": Fejl, "description": "filen findes ikke"}},
+        tags=["indberetning"],
+    )
+    def delete(kommunekode: str, aar: str, filnavn: str, request: Request):
+        who = caller(request)
+        k, y = access(request, who, kommunekode, aar, "indberet")
+        name = parse_filnavn(filnavn)
+        folder = submission_folder(home, k, y, create=False)
+        target = folder / name
+        if target.is_symlink() or not target.is_file():
+            raise ApiError(404, "FIL_FINDES_IKKE", f"Indberetningen {k}/{y} har ingen fil '{name}'.")
+        target.unlink()
+        _fsync_dir(folder)
+        return Response(status_code=204)
+
+    @app.post(
+        f"{base}/klar",
+        summary="Meld indberetningen klar: mappen er komplet, som den er (markøren .klar)",
+        response_model=Klar,
+        responses={**ERRORS, 404: {"model": Fejl, "description": "indberetningen har ingen filer"}},
+        tags=["indberetning"],
+    )
+    def klar(kommunekode: str, aar: str, request: Request):
+        who = caller(request)
+        k, y = access(request, who, kommunekode, aar, "indberet")
+        check_year(y)
+        folder = submission_folder(home, k, y, create=False)
+        files, _, _ = walk(folder) if folder.is_dir() else ([], [], [])
+        if not files:
+            raise ApiError(404, "INGEN_FILER", f"Indberetningen {k}/{y} har ingen filer endnu.")
+        marker = folder / READY_MARKER
+        if not marker.exists():
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o640)
+            os.close(fd)
+            _fsync_dir(folder)
+        return {"kommunekode": k, "aar": y, "klar": True, "filer": [f.relpath for f in files]}
+
+    @app.get(
+        base,
+        summary="Indberetningens filer i landing/ og dens versioner med tilstand pr. datasæt (statusbilledet)",
+        response_model=Indberetning,
+        responses=ERRORS,
+        tags=["indberetning"],
+    )
+    def status(kommunekode: str, aar: str, request: Request):
+        who = caller(request)
+        k, y = access(request, who, kommunekode, aar, "laes")
+        return submission_status(home, k, y)
+
+    @app.post(
+        f"{API}/valider",
+        summary="Kontrollér en fil uden at indberette den (den lette validator som tjeneste)",
+        response_model=Validering,
+        responses={**ERRORS, 413: {"model": Fejl, "description": "filen er for stor"}},
+        openapi_extra=UPLOAD_BODY,
+        tags=["validering"],
+    )
+    async def valider(kommunekode: str, aar: str, filnavn: str, request: Request):
+        who = caller(request)
+        k, y = access(request, who, kommunekode, aar, "indberet")
+        years = check_year(y)
+        name = parse_filnavn(filnavn)
+        work = home.tmp / "service" / f"valider-{secrets.token_hex(8)}"
+        work.mkdir(parents=True)
+        try:
+            size = await receive_file(request, work, name)
+            counts, findings = await validate(work / name, k, y, years, None)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return answer(k, y, name, size, counts, findings)
+
+    @app.get(
+        f"{API}/udgivelser/aktuel",
+        summary="Den aktuelle udgivelses filer, som du kan læse: de nationale tabeller og dine kommuners egne",
+        response_model=UdgivelseFiler,
+        responses={**ERRORS, 404: {"model": Fejl, "description": "der er endnu ingen udgivelse"}},
+        tags=["udgivelser"],
+    )
+    def release_files(request: Request):
+        who = caller(request)
+        need_right(who, "laes")
+        try:
+            release_id, files = release.listing(home, who.kommuner)
+        except release.Refusal as r:
+            raise ApiError(r.status, r.kode, r.besked) from None
+        return {"release_id": release_id, "filer": files}
+
+    @app.get(
+        f"{API}/udgivelser/aktuel/{{sti:path}}",
+        summary="En fil fra den aktuelle udgivelse: nationale tabeller for alle, kommuner/<kode>/ kun for kommunen",
+        response_class=FileResponse,
+        responses={
+            **ERRORS,
+            200: {"description": "filens bytes", "content": {"application/octet-stream": {}}},
+            404: {"model": Fejl, "description": "ingen sådan fil, eller ingen udgivelse"},
+        },
+        tags=["udgivelser"],
+    )
+    def release_file(sti: str, request: Request):
+        who = caller(request)
+        need_right(who, "laes")
+        return serve_release_file(request, who, sti)
+
+    def need_right(who: Caller, right: str) -> None:
+        if right not in who.rettigheder:
+            raise ApiError(
+                403, "MANGLER_RETTIGHED", f"Tokenet har ikke rettigheden '{right}' ({tokens.RIGHTS[right]})."
+            )
+
+    def serve_release_file(request: Request, who: Caller, sti: str) -> FileResponse:
+        try:
+            path = release.release_file(home, sti, who.kommuner)
+        except release.Refusal as r:
+            raise ApiError(r.status, r.kode, r.besked) from None
+        return FileResponse(path, media_type=media_type(path), headers=FILE_HEADERS)
+
+    from pipeline.service.pages import add_pages
+
+    add_pages(
+        app,
+        home,
+        https=https,
+        authenticate=authenticate,
+        caller=caller,
+        need_right=need_right,
+        serve=serve_release_file,
+    )
+    app.add_middleware(AuditMiddleware, home=home)
+    return app
+
+
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "private, no-cache",
+}
+MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".js": "text/javascript; charset=utf-8"}
+
+
+def media_type(path: Path) -> str:
+    import mimetypes
+
+    suffix = path.suffix.lower()
+    if suffix in MEDIA_TYPES:
+        return MEDIA_TYPES[suffix]
+    guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"{guess}; charset=utf-8" if guess.startswith("text/") else guess
+
+
+def submission_status(home: Home, k: str, y: int) -> dict:
+    """A submission's files in landing/ and its versions with each dataset's state, from the status snapshot
+    (never the live warehouse): the API's answer, and what the municipality's page shows."""
+    from pipeline.status import read_snapshot
+
+    folder = submission_folder(home, k, y, create=False)
+    files, _, _ = walk(folder) if folder.is_dir() else ([], [], [])
+    rows = read_snapshot(home, "kommunekode = ? AND aar = ?", [k, y])
+    versions: dict[int, dict] = {}
+    for r in rows:
+        v = versions.setdefault(
+            r["version"],
+            {
+                "version": r["version"],
+                "modtaget": r["oprettet_tid"].isoformat(),
+                "status": r["status"],
+                "aktiv": bool(r["aktiv"]),
+                "fastlaast": bool(r["fastlaast"]),
+                "datasaet": [],
+            },
+        )
+        v["datasaet"].append({c: r[c] for c in DatasaetTilstand.model_fields})
+    return {
+        "kommunekode": k,
+        "aar": y,
+        "klar": folder.is_dir() and os.path.lexists(folder / READY_MARKER),
+        "filer_i_landing": [{"fil": f.relpath, "bytes": f.path.lstat().st_size} for f in files],
+        "versioner": [versions[v] for v in sorted(versions)],
+    }
+
+
+class AuditMiddleware:
+    """Every request into `<home>/service/audit.sqlite`: who, what, when, and what was answered."""
+
+    def __init__(self, app, home: Home):
+        self.app = app
+        self.home = home
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.monotonic()
+        state = scope.setdefault("state", {})
+        seen = {"status": 0, "bytes": 0, "error": None}
+
+        async def counting_receive():
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+            return message
+
+        async def status_send(message):
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, status_send)
+        except BaseException:
+            seen["error"] = "INTERN_FEJL"
+            raise
+        finally:
+            who = state.get("caller")
+            row = {
+                "token_id": who.id if who else None,
+                "navn": who.navn if who else None,
+                "metode": scope["method"],
+                "sti": scope["path"][:500],
+                "kommunekode": state.get("kommunekode"),
+                "aar": state.get("aar"),
+                "status": seen["status"],
+                "fejlkode": state.get("fejlkode") or seen["error"],
+                "bytes_modtaget": seen["bytes"],
+                "klient": (scope.get("client") or ("?",))[0],
+                "varighed_ms": round((time.monotonic() - start) * 1000),
+            }
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(audit.record, self.home, row)
