@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import threading
 from contextlib import contextmanager
 
+from pipeline import progress
 from pipeline.settings import Home
 
 _held: dict[str, int] = {}
@@ -55,7 +55,7 @@ def writer_lock(home: Home):
     home.root.mkdir(parents=True, exist_ok=True)
 
     def waiting(holder: str) -> None:
-        print(f"Venter på en anden kørsel (proces {holder or '?'}) …", file=sys.stderr, flush=True)
+        progress.say(f"Venter på en anden kørsel (proces {holder or '?'}) …")
 
     with file_lock(home.root / ".writer.lock", on_wait=waiting) as f:
         with _guard:

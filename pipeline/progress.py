@@ -80,6 +80,9 @@ class PlainDisplay:
         self.out.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         self.out.flush()
 
+    def say(self, text: str) -> None:
+        self._line(text)
+
     def begin(self, t: Task) -> None:
         self.last[t.name] = time.monotonic()
         self._line(f"{t.label} …")
@@ -120,6 +123,9 @@ class RichDisplay:
         )
         self.ids: dict[int, int] = {}
         self.progress.start()
+
+    def say(self, text: str) -> None:
+        self.progress.console.print(text, highlight=False, markup=False)
 
     def begin(self, t: Task) -> None:
         self.ids[id(t)] = self.progress.add_task(t.label, total=t.total, counts=t.counts())
@@ -177,6 +183,16 @@ def advance(done: int = 0, rows: int = 0) -> None:
         t.done += done
         t.rows += rows
         _display.update(t)
+
+
+def say(text: str) -> None:
+    """A line for the person waiting (e.g. that the run queues behind another): on the display when one is
+    attached, else on stderr."""
+    with _lock:
+        if _display is not None:
+            _display.say(text)
+            return
+    print(text, file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager
