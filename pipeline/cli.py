@@ -495,13 +495,20 @@ def cmd_report(args) -> int:
     return 1 if failures else 0
 
 
+SERVE_KEEP_ALIVE_SECONDS = 5
+
+
 def cmd_serve(args) -> int:
     """The submission service (pipeline/service): the HTTP API on `--host`:`--port`."""
     import uvicorn
 
-    from pipeline.service.app import create_app, remove_stale_uploads
+    from pipeline.service.app import create_app, remove_stale_uploads, upload_pause_seconds
 
     home = home_from_env(args.home)
+    try:
+        upload_pause_seconds()
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     if not home.root.is_dir():
         raise UsageError(f"{home.root} findes ikke eller er ikke en mappe; angiv en home med --home.")
     home.landing.mkdir(exist_ok=True)
@@ -517,9 +524,14 @@ def cmd_serve(args) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
-        timeout_keep_alive=5,
+        # an idle connection is closed after this; a reverse proxy that keeps connections to the service must
+        # give them up sooner (docs/deploy/nginx.conf: keepalive_timeout 4s in the upstream block)
+        timeout_keep_alive=SERVE_KEEP_ALIVE_SECONDS,
         timeout_graceful_shutdown=10,
         server_header=False,
+        # X-Forwarded-Proto and X-Forwarded-For are believed only from the proxy's own addresses
+        proxy_headers=True,
+        forwarded_allow_ips=args.proxy,
     )
     return 0
 
@@ -700,6 +712,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="tjenesten nås via https (bag en reverse proxy med TLS): sidernes cookies sendes kun over https "
         "(Secure); også KKM2_HTTPS=1",
+    )
+    sv.add_argument(
+        "--proxy",
+        default="127.0.0.1,::1",
+        metavar="ADRESSER",
+        help="de adresser, en reverse proxy kalder fra: kun fra dem stoles der på X-Forwarded-Proto og "
+        "X-Forwarded-For (kommasepareret; standard: 127.0.0.1,::1, en proxy på samme maskine)",
     )
     sv.set_defaults(func=cmd_serve)
     tk = sub.add_parser("token", help="API-tokens til tjenesten: opret, liste, spær")

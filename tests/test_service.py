@@ -1,8 +1,8 @@
 """`kkm2 serve` (issue 21): a real server process on loopback and real HTTP requests, no mocks.
 
 The access matrix: every endpoint × every kind of token × own and other municipalities — a token for 0101
-never reads or writes 0147's data. Uploads are atomic: one cut off by the client, one killed with the server
-and one too large leave nothing in landing/; a hostile file name writes nothing anywhere."""
+never reads or writes 0147's data. Uploads are atomic: one cut off by the client, one that stalls, one killed
+with the server and one too large leave nothing in landing/; a hostile file name writes nothing anywhere."""
 
 from __future__ import annotations
 
@@ -40,17 +40,28 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, env: dict | None = None, args: tuple = ()):
         self.home = home
         self.port = free_port()
         env = {
             **os.environ,
             "KKM2_MAKS_FIL_MB": str(LIMIT_MB),
             "KKM2_API_KALD_PR_MINUT": str(CALLS_PER_MINUTE),
+            **(env or {}),
         }
         env["PYTHONPATH"] = str(REPO_ROOT)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "serve", "--home", str(home), "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "serve",
+                "--home",
+                str(home),
+                "--port",
+                str(self.port),
+                *args,
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -341,6 +352,56 @@ def test_an_upload_cut_off_by_the_client_leaves_nothing(service):
     s.close()  # half the body, then gone
     _wait_for(lambda: any(r["fejlkode"] == "UPLOAD_AFBRUDT" for r in audit.read(home)))
     assert landing_tree(home.root) == before
+
+
+def raw_response(s: socket.socket) -> tuple[int, dict, bytes]:
+    """Read an HTTP response from `s` until the server closes the connection: status, headers, body."""
+    data = b""
+    while chunk := s.recv(65536):
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_a_stalled_upload_is_given_up_with_408_and_leaves_nothing(tmp_path):
+    """A client sends the headers and 10 bytes of a declared megabyte, then nothing: after the pause allowed
+    (KKM2_API_UPLOAD_PAUSE_SEKUNDER, 1 s here) the server answers 408 in Danish, closes the connection and has
+    removed the temporary file; a slow upload that keeps sending is not cut off."""
+    home = Home(tmp_path / "home").ensure()
+    token, _ = tokens.create(home, "Kommune", ["0101"], ["indberet"])
+    server = Server(home.root, env={"KKM2_API_UPLOAD_PAUSE_SEKUNDER": "1"})
+    url = f"/api/v1/indberetninger/0101/{AAR}/filer/bygninger.csv"
+    head = f"PUT {url} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+    try:
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        start = time.monotonic()
+        s.sendall(f"{head}Content-Length: 1000000\r\n\r\n".encode() + SAMPLE[:10])
+        status, headers, body = raw_response(s)  # returns only when the server closes the connection
+        waited = time.monotonic() - start
+        s.close()
+        assert status == 408
+        assert json.loads(body)["fejl"]["kode"] == "UPLOAD_STOD_STILLE"
+        assert "stod stille" in json.loads(body)["fejl"]["besked"]
+        assert 0.9 < waited < 8, waited
+        assert landing_tree(home.root) == {}  # neither the file nor its temporary file
+        _wait_for(lambda: any(r["fejlkode"] == "UPLOAD_STOD_STILLE" for r in audit.read(home)))
+
+        # slow but steady: pauses of 0.4 s, 3 s in all, well over the allowed pause in total
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        s.sendall(f"{head}Content-Length: {len(SAMPLE)}\r\nConnection: close\r\n\r\n".encode())
+        pieces = [SAMPLE[i : i + len(SAMPLE) // 8 + 1] for i in range(0, len(SAMPLE), len(SAMPLE) // 8 + 1)]
+        for piece in pieces:
+            time.sleep(0.4)
+            s.sendall(piece)
+        status, _, body = raw_response(s)
+        s.close()
+        assert status == 200, body
+        assert json.loads(body)["bytes"] == len(SAMPLE)
+        assert landing_tree(home.root) == {f"0101/{AAR}/bygninger.csv": len(SAMPLE)}
+    finally:
+        server.stop()
 
 
 def test_errors_are_danish_json_with_stable_codes(service):

@@ -32,7 +32,7 @@ from starlette.requests import ClientDisconnect
 
 from pipeline.folders import Years, is_hidden, list_entries, walk
 from pipeline.ingest import READY_MARKER
-from pipeline.limits import limits
+from pipeline.limits import _env_int, limits
 from pipeline.service import audit, release, sessions, tokens
 from pipeline.service.tokens import AuthError, Caller
 from pipeline.settings import Home
@@ -48,8 +48,17 @@ MAX_FINDINGS = 1000  # in one answer; the rest are counted
 VALIDATIONS_AT_ONCE = 2  # gate-1 runs in parallel (each a DuckDB sandbox with its own memory limit)
 
 
+UPLOAD_PAUSE_SECONDS = 30  # the default of KKM2_API_UPLOAD_PAUSE_SEKUNDER
+
+
 def calls_per_minute() -> int:
     return int(os.environ.get("KKM2_API_KALD_PR_MINUT") or 600)
+
+
+def upload_pause_seconds() -> int:
+    """The longest an upload may stand still (no byte of its body arriving) before it is given up with 408: a
+    client that sends part of a body and stalls must not hold a connection and a temporary file forever."""
+    return _env_int("KKM2_API_UPLOAD_PAUSE_SEKUNDER", UPLOAD_PAUSE_SECONDS)
 
 
 class ApiError(Exception):
@@ -160,6 +169,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "ugyldig kommunekode, år eller filnavn"),
         (429, "for mange kald med tokenet"),
     )
+}
+UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
+    408: {"model": Fejl, "description": "uploaden stod stille for længe (KKM2_API_UPLOAD_PAUSE_SEKUNDER)"},
+    413: {"model": Fejl, "description": "filen er for stor"},
 }
 UPLOAD_BODY = {
     "requestBody": {
@@ -366,10 +379,19 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
 
     async def receive_file(request: Request, folder: Path, name: str) -> int:
         """The request's body into `folder/name`, atomically: a dot-named temporary file beside it, fsync,
-        rename. Too large (413) or cut off: the temporary file is removed and nothing else changed."""
+        rename. Too large (413), cut off (400) or stalled for longer than upload_pause_seconds() (408): the
+        temporary file is removed and nothing else changed."""
         limit = limits().file_bytes
         too_large = ApiError(
             413, "FIL_FOR_STOR", f"Filen er større end grænsen på {limits().file_mb} MB (KKM2_MAKS_FIL_MB)."
+        )
+        pause = upload_pause_seconds()
+        stalled = ApiError(
+            408,
+            "UPLOAD_STOD_STILLE",
+            f"Uploaden stod stille i mere end {pause} s (KKM2_API_UPLOAD_PAUSE_SEKUNDER); intet er gemt. "
+            "Send filen igen.",
+            {"Connection": "close"},
         )
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > limit:
@@ -379,7 +401,15 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         size = 0
         try:
             with os.fdopen(fd, "wb") as f:
-                async for chunk in request.stream():
+                chunks = request.stream().__aiter__()
+                while True:
+                    try:
+                        with anyio.fail_after(pause):
+                            chunk = await chunks.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise stalled from None
                     size += len(chunk)
                     if size > limit:
                         raise too_large
@@ -432,7 +462,7 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         f"{base}/filer/{{filnavn:path}}",
         summary="Upload en fil til indberetningen; svaret er gate 1's fund for hele indberetningen",
         response_model=Validering,
-        responses={**ERRORS, 413: {"model": Fejl, "description": "filen er for stor"}},
+        responses={**ERRORS, **UPLOAD_ERRORS},
         openapi_extra=UPLOAD_BODY,
         tags=["indberetning"],
     )
@@ -503,7 +533,7 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         f"{API}/valider",
         summary="Kontrollér en fil uden at indberette den (den lette validator som tjeneste)",
         response_model=Validering,
-        responses={**ERRORS, 413: {"model": Fejl, "description": "filen er for stor"}},
+        responses={**ERRORS, **UPLOAD_ERRORS},
         openapi_extra=UPLOAD_BODY,
         tags=["validering"],
     )
