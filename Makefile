@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock pipelin
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser office manifest demo run test lint format dev generate snapshot clean bench fuzz
+.PHONY: install browser office nginx manifest demo run test lint format dev generate snapshot clean bench fuzz
 
 install: $(STAMP)
 
@@ -36,7 +36,7 @@ run: install
 # Two workers (the machine's two cores; most of a pipeline run keeps one busy): each test module runs whole on
 # one worker, and the modules that read the session's demo warehouse share one (tests/conftest.py).
 TEST_WORKERS ?= 2
-test: install browser office  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium, LibreOffice)
+test: install browser office nginx  ## the test suite (real DuckDB, dbt, Dagster, GX, Chromium, LibreOffice, nginx)
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 # The report's browser tests drive Debian's Chromium with Playwright (no browser download): installed from
@@ -52,6 +52,14 @@ office:
 	@command -v soffice >/dev/null 2>&1 || { \
 		echo "Installing Debian's libreoffice-calc for the template tests"; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libreoffice-calc; }
+
+# The service behind a TLS reverse proxy (tests/test_service_nginx.py runs docs/deploy/nginx.conf on loopback)
+# with Debian's nginx-light (it has the proxy and ssl modules): installed from Debian's packages when missing
+# (needs root, as on CI). The package's own site on port 80 is not used by the test.
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+		echo "Installing Debian's nginx-light for the reverse-proxy test"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light; }
 
 # sqlfluff lives in its own venv: sqlfluff 4.4 needs click < 8.5, the platform pins 8.5.1 (requirements-lint.lock).
 # The dbt templater compiles the models against a throwaway warehouse, never the home's.
