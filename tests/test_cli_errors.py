@@ -4,6 +4,7 @@ Each answers in Danish with a non-zero exit code and never a traceback (real pro
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -121,6 +122,15 @@ def test_a_wrong_call_gets_a_danish_answer_and_no_traceback(places, args, said):
     assert r.returncode != 0, out
     assert "Traceback" not in out
     assert said in out, out
+
+
+@pytest.mark.parametrize("value", ["tredive", "0"])
+def test_serve_with_a_wrong_upload_pause_says_so_before_it_starts(places, value):
+    env = {**os.environ, "KKM2_API_UPLOAD_PAUSE_SEKUNDER": value}
+    r = kkm2("serve", "--home", str(places["home"]), env=env)
+    out = r.stdout + r.stderr
+    assert r.returncode != 0 and "Traceback" not in out, out
+    assert "KKM2_API_UPLOAD_PAUSE_SEKUNDER skal være" in out, out
 
 
 def test_a_release_official_under_two_names_shows_both(places):
