@@ -12,6 +12,7 @@ with the right the endpoint needs (`indberet` to change or validate, `laes` to r
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -134,6 +135,30 @@ class DatasaetTilstand(BaseModel):
     advarsler: int | None
 
 
+class FundOptalt(BaseModel):
+    """A version's findings of one rule and severity, all of them, and how many the answer leaves out."""
+
+    regel: str
+    alvorlighed: str
+    fund: int  # findings
+    antal: int  # what they count (a finding may stand for several rows)
+    udeladt: int  # findings not in `fund` of the version (it has the first ones by row)
+
+
+class GateResultat(BaseModel):
+    """A check of gate 2 or 3 in the newest gate run that checked the municipality-year (audit.gate_results)."""
+
+    gate: str
+    kontrol: str
+    status: str  # ok | advarsel | fejl
+    evalueret: int
+    antal: int
+    besked: str
+    eksempler: list[str]
+    koersel: str
+    tid: str
+
+
 class Version(BaseModel):
     version: int
     modtaget: str
@@ -141,6 +166,11 @@ class Version(BaseModel):
     aktiv: bool
     fastlaast: bool
     datasaet: list[DatasaetTilstand]
+    # the newest and the active version carry their findings (at most pipeline.status.FINDINGS_PER_RULE per
+    # rule and severity, the rest counted in fund_optalt and udeladt); the others have null
+    fund: list[Fund] | None
+    fund_optalt: list[FundOptalt] | None
+    udeladt: int | None
 
 
 class UdgivelseFil(BaseModel):
@@ -159,6 +189,7 @@ class Indberetning(BaseModel):
     klar: bool
     filer_i_landing: list[LandingFil]
     versioner: list[Version]
+    gate_resultater: list[GateResultat]
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -519,7 +550,8 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
 
     @app.get(
         base,
-        summary="Indberetningens filer i landing/ og dens versioner med tilstand pr. datasæt (statusbilledet)",
+        summary="Indberetningens filer i landing/, dens versioner med tilstand pr. datasæt og fund, og gate-resultaterne "
+        "(statusbilledet)",
         response_model=Indberetning,
         responses=ERRORS,
         tags=["indberetning"],
@@ -631,15 +663,16 @@ def media_type(path: Path) -> str:
 
 
 def submission_status(home: Home, k: str, y: int) -> dict:
-    """A submission's files in landing/ and its versions with each dataset's state, from the status snapshot
-    (never the live warehouse): the API's answer, and what the municipality's page shows."""
-    from pipeline.status import read_snapshot
+    """A submission's files in landing/, its versions with each dataset's state and their findings, and the gate
+    results, from the status snapshot (never the live warehouse): the API's answer, and what the municipality's
+    page shows."""
+    from pipeline.status import FINDING_COUNTS, FINDINGS, GATES, SNAPSHOT, read_submission
 
     folder = submission_folder(home, k, y, create=False)
     files, _, _ = walk(folder) if folder.is_dir() else ([], [], [])
-    rows = read_snapshot(home, "kommunekode = ? AND aar = ?", [k, y])
+    snapshot = read_submission(home, k, y)
     versions: dict[int, dict] = {}
-    for r in rows:
+    for r in snapshot[SNAPSHOT]:
         v = versions.setdefault(
             r["version"],
             {
@@ -649,15 +682,34 @@ def submission_status(home: Home, k: str, y: int) -> dict:
                 "aktiv": bool(r["aktiv"]),
                 "fastlaast": bool(r["fastlaast"]),
                 "datasaet": [],
+                "fund": [] if r.get("med_fund") else None,
+                "fund_optalt": [] if r.get("med_fund") else None,
+                "udeladt": 0 if r.get("med_fund") else None,
             },
         )
         v["datasaet"].append({c: r[c] for c in DatasaetTilstand.model_fields})
+    for r in snapshot[FINDING_COUNTS]:
+        if (v := versions.get(r["version"])) is not None and v["fund_optalt"] is not None:
+            v["fund_optalt"].append({c: r[c] for c in FundOptalt.model_fields})
+            v["udeladt"] += r["udeladt"]
+    for r in snapshot[FINDINGS]:
+        if (v := versions.get(r["version"])) is not None and v["fund"] is not None:
+            v["fund"].append({c: r[c] for c in Fund.model_fields})
+    gates = [
+        {
+            **{c: r[c] for c in GateResultat.model_fields if c not in ("eksempler", "tid")},
+            "eksempler": [str(e) for e in json.loads(r["eksempler"] or "[]")],
+            "tid": r["tid"].isoformat(),
+        }
+        for r in snapshot[GATES]
+    ]
     return {
         "kommunekode": k,
         "aar": y,
         "klar": folder.is_dir() and os.path.lexists(folder / READY_MARKER),
         "filer_i_landing": [{"fil": f.relpath, "bytes": f.path.lstat().st_size} for f in files],
         "versioner": [versions[v] for v in sorted(versions)],
+        "gate_resultater": gates,
     }
 
 

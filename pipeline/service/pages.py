@@ -191,6 +191,11 @@ def add_pages(app: FastAPI, home: Home, *, https: bool, authenticate, caller, ne
                 d["navn"] = getattr(DATASETS.get(d["dataset"]), "label", d["dataset"])
                 d["tilstand_tekst"] = DatasetState(d["tilstand"]).label if d["tilstand"] else ""
             state["seneste"] = latest
+            # the versions whose findings the snapshot carries (the newest and the active one), newest first
+            state["med_fund"] = [v for v in reversed(state["versioner"]) if v["fund"] is not None]
+            for v in state["med_fund"]:
+                for f in v["fund"]:
+                    f["navn"] = getattr(DATASETS.get(f["dataset"]), "label", f["dataset"] or "")
         links = []
         if "laes" in who.rettigheder:
             for sti, text in (
