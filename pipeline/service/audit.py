@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pipeline.service import store
 from pipeline.settings import TIME_ZONE, Home
 
 DDL = """
@@ -37,16 +38,11 @@ _lock = threading.Lock()
 
 
 def audit_path(home: Home) -> Path:
-    return home.root / "service" / "audit.sqlite"
+    return store.path(home, "audit.sqlite")
 
 
 def _connect(home: Home) -> sqlite3.Connection:
-    path = audit_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute(DDL)
-    return con
+    return store.connect(home, "audit.sqlite", DDL)
 
 
 def record(home: Home, row: dict) -> None:

@@ -13,14 +13,13 @@ form). The cookies are HttpOnly and SameSite=Strict, and Secure when the service
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
 
-from pipeline.service import tokens
+from pipeline.service import store, tokens
 from pipeline.service.tokens import Caller
 from pipeline.settings import Home
 
@@ -49,20 +48,14 @@ def cookie_name(base: str, secure: bool) -> str:
 
 
 def store_path(home: Home) -> Path:
-    return home.root / "service" / "sessions.sqlite"
+    return store.path(home, "sessions.sqlite")
 
 
 def _connect(home: Home) -> sqlite3.Connection:
-    path = store_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute(DDL)
-    return con
+    return store.connect(home, "sessions.sqlite", DDL)
 
 
-def _hash(sid: str) -> str:
-    return hashlib.sha256(sid.encode("utf-8", "surrogatepass")).hexdigest()
+_hash = tokens.token_hash  # a session id is as random as a token: hashed the same way
 
 
 def start(home: Home, who: Caller) -> str:

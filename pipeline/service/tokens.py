@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pipeline.service import store
 from pipeline.settings import TIME_ZONE, Home
 
 PREFIX = "kkm2_"
@@ -87,16 +88,11 @@ def token_hash(token: str) -> str:
 
 
 def store_path(home: Home) -> Path:
-    return home.root / "service" / "tokens.sqlite"
+    return store.path(home, "tokens.sqlite")
 
 
 def _connect(home: Home) -> sqlite3.Connection:
-    path = store_path(home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=30)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute(DDL)
-    return con
+    return store.connect(home, "tokens.sqlite", DDL)
 
 
 def create(
