@@ -34,16 +34,6 @@ from pipeline.report import change_note, write_report
 from pipeline.settings import REPO_ROOT
 from pipeline.text import clean_text, da_number, da_number_short, safe_cell
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTEFACTS = REPO_ROOT / "test-artefacts"
 
 
@@ -74,18 +64,6 @@ def site(demo_home, tmp_path_factory):
     server, base = serve(root)
     yield root, base
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium missing: `make test` installs Debian's chromium (see Makefile, target browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def open_page(browser, url: str):

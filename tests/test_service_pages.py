@@ -22,16 +22,6 @@ from pipeline.publish import switch_current
 from pipeline.service import sessions, tokens
 from pipeline.settings import Home
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SECRET = b"HEMMELIGT-UDENFOR-UDGIVELSEN"
 
 NATIONAL = [
@@ -339,18 +329,6 @@ def test_a_session_sees_only_its_own_municipality_and_ends_with_its_token(site):
 
 
 # ---- the browser ----
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium missing: `make test` installs Debian's chromium (see Makefile, target browser)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 def test_a_person_logs_in_drops_files_and_sees_the_danish_findings(site, browser):
