@@ -660,11 +660,19 @@ def volume_drop(con, vcon, sub: Submission, accepted_buildings: str | None) -> s
 
 
 def _fault_point() -> None:
-    """Fault injection for the crash tests: with KKM2_FAULT_PAUSE_FILE set, the load stops in the middle of
-    its transaction (rows written, nothing committed), touches that file and waits to be killed."""
-    if pause := os.environ.get("KKM2_FAULT_PAUSE_FILE"):
+    """Fault injection for the crash and concurrency tests: with KKM2_FAULT_PAUSE_FILE set, the load stops in
+    the middle of its first submission's transaction (rows written, nothing committed), touches that file and
+    waits (at most an hour) until it is removed or the process is killed; then it goes on."""
+    pause = os.environ.get("KKM2_FAULT_PAUSE_FILE")
+    if pause and not _paused:
+        _paused.append(pause)
         Path(pause).touch()
-        time.sleep(3600)
+        end = time.monotonic() + 3600
+        while Path(pause).exists() and time.monotonic() < end:
+            time.sleep(0.1)
+
+
+_paused: list[str] = []  # the pause happens once per process
 
 
 def _transfer(con, vcon, select: str, insert: str, params: list) -> None:

@@ -18,7 +18,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from test_service import Server
 
 from pipeline.locking import running_writer
@@ -28,8 +27,7 @@ from pipeline.settings import REPO_ROOT, Home, connect
 
 AAR = 2024
 UPLOADS = 20  # at once, half for each municipality
-BOUND_SECONDS = 45.0  # the slowest upload may take, on a busy 2-core machine with a build beside it
-GATE1 = "Indlæsning og kontrol (gate 1)"
+BOUND_SECONDS = 120.0  # a sanity bound for the slowest (the 20 queue for the validator's two slots)
 
 
 def demo(root: Path) -> Home:
@@ -43,7 +41,7 @@ def demo(root: Path) -> Home:
 class Run:
     """`kkm2 run` as a subprocess; its stdout lines are collected as they come (its progress display)."""
 
-    def __init__(self, home: Home, log: Path):
+    def __init__(self, home: Home, log: Path, env: dict | None = None):
         self.lines: list[str] = []
         self.err = open(log, "w+", encoding="utf-8")  # noqa: SIM115 (closed in finish)
         self.proc = subprocess.Popen(
@@ -51,7 +49,7 @@ class Run:
             stdout=subprocess.PIPE,
             stderr=self.err,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **(env or {})},
         )
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -59,20 +57,6 @@ class Run:
     def _read(self) -> None:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
-
-    def saw(self, text: str) -> bool:
-        return any(text in line for line in list(self.lines))
-
-    def wait_for(self, text: str, timeout: float = 240) -> None:
-        end = time.monotonic() + timeout
-        while not self.saw(text):
-            if self.proc.poll() is not None:
-                self.reader.join(5)
-                pytest.fail(f"the run ended before '{text}': {self.output()}")
-            if time.monotonic() > end:
-                self.proc.kill()
-                pytest.fail(f"the run never showed '{text}': {self.output()}")
-            time.sleep(0.1)
 
     def finish(self, timeout: float = 300) -> int:
         rc = self.proc.wait(timeout=timeout)
@@ -118,9 +102,14 @@ def test_uploads_during_a_build_are_accepted_and_picked_up_by_the_next_build(tmp
     vendor, info = tokens.create(home, "Leverandør A/S", kommuner, ["indberet", "laes"])
     server = Server(home.root)
     try:
-        # 1. A build starts; the uploads begin once it holds the writer lock and is ingesting
-        run = Run(home, tmp_path / "run1.err")
-        run.wait_for(f"{GATE1} …")
+        # 1. A build starts and is held in the middle of its first load's transaction (the fault pause), with
+        #    the writer lock: the uploads all happen while it runs, whatever the machine's speed
+        pause = tmp_path / "pause"
+        run = Run(home, tmp_path / "run1.err", env={"KKM2_FAULT_PAUSE_FILE": str(pause)})
+        deadline = time.monotonic() + 240
+        while not pause.exists():
+            assert run.proc.poll() is None and time.monotonic() < deadline, run.output()
+            time.sleep(0.1)
         assert running_writer(home) == str(run.proc.pid)
 
         def put(k: str, body: bytes) -> tuple[int, dict, float]:
@@ -173,17 +162,16 @@ def test_uploads_during_a_build_are_accepted_and_picked_up_by_the_next_build(tmp
             now = (home.landing / k / str(AAR) / "bygninger.csv").read_bytes()
             assert now in [body for kk, body in jobs if kk == k]
 
-        # 2. One last upload per municipality, after the build's ingestion and while it still builds: it is
-        #    the content the next build must take
-        run.wait_for(f"{GATE1}: færdig")
+        # 2. One last upload per municipality, still during the build: the content the next build must take
         last = {k: variant(originals[k], 99) for k in kommuner}
         for k in kommuner:
             status, answer, seconds = put(k, last[k])
             assert status == 200 and not [f for f in answer["fund"] if f["fil"] == "bygninger.csv"], answer
             assert seconds < BOUND_SECONDS
-        assert run.proc.poll() is None, "the build ended before the last uploads: the test proved nothing"
+        assert run.proc.poll() is None and pause.exists()  # the build was held all along
 
-        # 3. The running build finishes successfully, with the files as its ingestion found them
+        # 3. The build goes on and finishes successfully, with the files as its ingestion found them
+        pause.unlink()
         assert run.finish() == 0, run.output()
         first = versions(home)
         print("the build the uploads ran beside:", *[ln for ln in run.lines if "version" in ln], sep="\n  ")
@@ -198,14 +186,18 @@ def test_uploads_during_a_build_are_accepted_and_picked_up_by_the_next_build(tmp
         again = Run(home, tmp_path / "run2.err")
         assert again.finish() == 0, again.output()
         after = versions(home)
+        newer = []
         for k in kommuner:
-            # (the running build made version 1 of each, unless an upload changed a file as it read it: then
-            # it left that municipality to the next look, as the landing sensor does)
-            assert [v for v, _, _ in after[k]] == list(range(1, len(first.get(k, [])) + 2)), (first, after)
+            # the newest version of each is the last upload, approved
             _, status, files = after[k][-1]
             assert status == "godkendt", after[k]
             assert files["bygninger.csv"] == hashlib.sha256(last[k]).hexdigest()
-            assert all(v[2]["bygninger.csv"] != files["bygninger.csv"] for v in first.get(k, []))
+            # the held load read its files before the uploads: the next build made a new version of it (the
+            # other municipality's files may have been read by the held build after the uploads, or not)
+            if first.get(k) and first[k][-1][2]["bygninger.csv"] != files["bygninger.csv"]:
+                assert len(after[k]) == len(first[k]) + 1, (first, after)
+                newer.append(k)
+        assert newer, (first, after)  # at least the held municipality was picked up by the next build
     finally:
         server.stop()
 
