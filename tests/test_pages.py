@@ -132,6 +132,22 @@ def service_contexts(text: str) -> dict[str, dict]:
                 | dict.fromkeys(("raekker_afvist", "raekker_sprunget_over", "advarsler"), 0)
             ],
         },
+        "med_fund": [
+            {
+                "version": 1,
+                "aktiv": True,
+                "udeladt": 5,
+                "fund_optalt": [{"regel": text, "alvorlighed": text, "fund": 7, "antal": 7, "udeladt": 5}],
+                "fund": [
+                    {"navn": text, "fil": text, "ark": text, "raekke": 2, "kolonne": text, "vaerdi": text}
+                    | {"regel": text, "alvorlighed": text, "besked": text, "antal": 1}
+                ],
+            }
+        ],
+        "gate_resultater": [
+            {"gate": text, "kontrol": text, "status": text, "evalueret": 10, "antal": 1, "besked": text}
+            | {"eksempler": [text], "tid": "2026-12-05T08:00:00+01:00"}
+        ],
     }
     return {
         "service_login.html": {"besked": text, "login_csrf": text},
