@@ -136,7 +136,7 @@ def kommune_by_name() -> dict[str, str]:
 
 def _area(value: str, names: dict[str, str]) -> str | None:
     v = value.strip()
-    m = re.match(r"^(\d{3,4})\b", v)
+    m = re.match(r"^([0-9]{3,4})\b", v)
     if m:
         return canonical_kommunekode(m.group(1))
     key = header_key(re.sub(r"\s+kommune$", "", v, flags=re.I))

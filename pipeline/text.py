@@ -35,10 +35,15 @@ def da_number_short(x: float, max_decimals: int = 3) -> str:
     return re.sub(r",?0+$", "", da_number(x, max_decimals))
 
 
+# 3-4 ASCII digits (Python's `\d` would also take other scripts' digits: `٠١٠١`); the API's OpenAPI document
+# declares the same pattern for its path parameter
+KOMMUNEKODE_PATTERN = "[0-9]{3,4}"
+
+
 def canonical_kommunekode(value: str) -> str | None:
-    """`101` and `0101` -> `0101`; anything that is not 3-4 digits -> None."""
+    """`101` and `0101` -> `0101`; anything that is not 3-4 ASCII digits -> None."""
     v = value.strip()
-    if re.fullmatch(r"\d{3,4}", v):
+    if re.fullmatch(KOMMUNEKODE_PATTERN, v):
         return v.zfill(4)
     return None
 

@@ -411,6 +411,8 @@ def test_errors_are_danish_json_with_stable_codes(service):
         ("PATCH", f"/api/v1/indberetninger/0101/{AAR}", 405, "METODE_IKKE_TILLADT"),
         ("GET", f"/api/v1/indberetninger/abc/{AAR}", 422, "UGYLDIG_KOMMUNEKODE"),
         ("GET", "/api/v1/indberetninger/0101/20x4", 422, "UGYLDIGT_AAR"),
+        ("GET", f"/api/v1/indberetninger/{quote('٠١٠١')}/{AAR}", 422, "UGYLDIG_KOMMUNEKODE"),
+        ("GET", f"/api/v1/indberetninger/0101/{quote('٢٠٢٤')}", 422, "UGYLDIGT_AAR"),
         ("POST", "/api/v1/indberetninger/0101/1999/klar", 422, "UGYLDIGT_AAR"),
         ("POST", f"/api/v1/indberetninger/0101/{AAR}/klar", 404, "INGEN_FILER"),
         ("POST", "/api/v1/valider?kommunekode=0101", 422, "UGYLDIG_FORESPOERGSEL"),

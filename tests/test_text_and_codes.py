@@ -24,6 +24,9 @@ def test_kommunekode_is_a_four_character_string():
     assert canonical_kommunekode("851") == "0851"
     assert canonical_kommunekode("12a") is None
     assert canonical_kommunekode("10101") is None
+    # other scripts' digits are digits to Python's `\d`, never to a municipality code
+    assert canonical_kommunekode("\u0660\u0661\u0660\u0661") is None
+    assert canonical_kommunekode("\uff10\uff11\uff10\uff11") is None
 
 
 def test_file_names_and_folders_name_their_dataset():

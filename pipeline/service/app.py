@@ -21,10 +21,11 @@ import time
 import unicodedata
 from collections import defaultdict, deque
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
+from fastapi import Path as InPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -37,7 +38,7 @@ from pipeline.limits import _env_int, limits
 from pipeline.service import audit, release, sessions, tokens
 from pipeline.service.tokens import AuthError, Caller
 from pipeline.settings import Home
-from pipeline.text import canonical_kommunekode
+from pipeline.text import KOMMUNEKODE_PATTERN, canonical_kommunekode
 from pipeline.validation import SUPPORTED_SUFFIXES
 from pipeline.validation.light import validate_light
 
@@ -49,6 +50,7 @@ MAX_FINDINGS = 1000  # in one answer; the rest are counted
 VALIDATIONS_AT_ONCE = 2  # gate-1 runs in parallel (each a DuckDB sandbox with its own memory limit)
 
 
+AAR_PATTERN = "[0-9]{4}"
 UPLOAD_PAUSE_SECONDS = 30  # the default of KKM2_API_UPLOAD_PAUSE_SEKUNDER
 
 
@@ -214,6 +216,32 @@ UPLOAD_BODY = {
 }
 
 
+def _parameter(
+    where, description: str, example: str, pattern: str | None = None, max_length: int | None = None
+):
+    """A path or query parameter as the OpenAPI document shows it. The document only describes: the server
+    checks every name itself (parse_*), so a name that breaks the pattern gets kkm2's own 422 with its code."""
+    extra = {k: v for k, v in (("pattern", pattern and f"^{pattern}$"), ("maxLength", max_length)) if v}
+    return Annotated[str, where(description=description, examples=[example], json_schema_extra=extra or None)]
+
+
+def _parameters(where):
+    return (
+        _parameter(
+            where, "Kommunekoden, 4 cifre (3 cifre læses med foranstillet 0)", "0101", KOMMUNEKODE_PATTERN
+        ),
+        _parameter(where, "Indberetningsåret", "2024", AAR_PATTERN),
+        _parameter(where, "Filens navn (uden mappe)", "bygninger.csv", max_length=MAX_NAME),
+    )
+
+
+Kommunekode, Aar, Filnavn = _parameters(InPath)
+Sti = _parameter(
+    InPath, "Filens sti i udgivelsen", "exports/dim_kommune.parquet", max_length=release.MAX_PATH
+)
+KommunekodeQ, AarQ, FilnavnQ = _parameters(Query)
+
+
 def error_response(status: int, kode: str, besked: str, headers: dict | None = None) -> JSONResponse:
     return JSONResponse({"fejl": {"kode": kode, "besked": besked}}, status_code=status, headers=headers)
 
@@ -229,7 +257,7 @@ def parse_kommunekode(text: str) -> str:
 
 
 def parse_aar(text: str) -> int:
-    if not re.fullmatch(r"\d{4}", text):
+    if not re.fullmatch(AAR_PATTERN, text):
         raise ApiError(422, "UGYLDIGT_AAR", "Året skal være fire cifre, fx 2024.")
     return int(text)
 
@@ -408,6 +436,13 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
             raise ApiError(422, "UGYLDIGT_AAR", problem)
         return years
 
+    def file_target(
+        request: Request, kommunekode: str, aar: str, filnavn: str
+    ) -> tuple[str, int, Years, str]:
+        """An upload's or a validation's caller, municipality, year and file name, each checked."""
+        k, y = access(request, caller(request), kommunekode, aar, "indberet")
+        return k, y, check_year(y), parse_filnavn(filnavn)
+
     async def receive_file(request: Request, folder: Path, name: str) -> int:
         """The request's body into `folder/name`, atomically: a dot-named temporary file beside it, fsync,
         rename. Too large (413), cut off (400) or stalled for longer than upload_pause_seconds() (408): the
@@ -497,11 +532,8 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         openapi_extra=UPLOAD_BODY,
         tags=["indberetning"],
     )
-    async def upload(kommunekode: str, aar: str, filnavn: str, request: Request):
-        who = caller(request)
-        k, y = access(request, who, kommunekode, aar, "indberet")
-        years = check_year(y)
-        name = parse_filnavn(filnavn)
+    async def upload(kommunekode: Kommunekode, aar: Aar, filnavn: Filnavn, request: Request):
+        k, y, years, name = file_target(request, kommunekode, aar, filnavn)
         folder = submission_folder(home, k, y, create=True)
         size = await receive_file(request, folder, name)
         counts, findings = await validate(folder, k, y, years, (folder.parent.name, folder.name))
@@ -514,7 +546,7 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         responses={**ERRORS, 404: {"model": Fejl, "description": "filen findes ikke"}},
         tags=["indberetning"],
     )
-    def delete(kommunekode: str, aar: str, filnavn: str, request: Request):
+    def delete(kommunekode: Kommunekode, aar: Aar, filnavn: Filnavn, request: Request):
         who = caller(request)
         k, y = access(request, who, kommunekode, aar, "indberet")
         name = parse_filnavn(filnavn)
@@ -533,7 +565,7 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         responses={**ERRORS, 404: {"model": Fejl, "description": "indberetningen har ingen filer"}},
         tags=["indberetning"],
     )
-    def klar(kommunekode: str, aar: str, request: Request):
+    def klar(kommunekode: Kommunekode, aar: Aar, request: Request):
         who = caller(request)
         k, y = access(request, who, kommunekode, aar, "indberet")
         check_year(y)
@@ -556,7 +588,7 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         responses=ERRORS,
         tags=["indberetning"],
     )
-    def status(kommunekode: str, aar: str, request: Request):
+    def status(kommunekode: Kommunekode, aar: Aar, request: Request):
         who = caller(request)
         k, y = access(request, who, kommunekode, aar, "laes")
         return submission_status(home, k, y)
@@ -569,11 +601,8 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         openapi_extra=UPLOAD_BODY,
         tags=["validering"],
     )
-    async def valider(kommunekode: str, aar: str, filnavn: str, request: Request):
-        who = caller(request)
-        k, y = access(request, who, kommunekode, aar, "indberet")
-        years = check_year(y)
-        name = parse_filnavn(filnavn)
+    async def valider(kommunekode: KommunekodeQ, aar: AarQ, filnavn: FilnavnQ, request: Request):
+        k, y, years, name = file_target(request, kommunekode, aar, filnavn)
         work = home.tmp / "service" / f"valider-{secrets.token_hex(8)}"
         work.mkdir(parents=True)
         try:
@@ -605,12 +634,12 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         response_class=FileResponse,
         responses={
             **ERRORS,
-            200: {"description": "filens bytes", "content": {"application/octet-stream": {}}},
+            200: {"description": "filens bytes", "content": {t: {} for t in RELEASE_MEDIA_TYPES}},
             404: {"model": Fejl, "description": "ingen sådan fil, eller ingen udgivelse"},
         },
         tags=["udgivelser"],
     )
-    def release_file(sti: str, request: Request):
+    def release_file(sti: Sti, request: Request):
         who = caller(request)
         need_right(who, "laes")
         return serve_release_file(request, who, sti)
@@ -652,6 +681,23 @@ FILE_HEADERS = {
 MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".js": "text/javascript; charset=utf-8"}
 
 
+# what a release holds (pipeline.publish: tables, pages, workbooks, their assets), as the OpenAPI document's
+# answer types; anything else is served as application/octet-stream
+RELEASE_SUFFIXES = (
+    ".parquet",
+    ".html",
+    ".css",
+    ".js",
+    ".json",
+    ".csv",
+    ".xlsx",
+    ".svg",
+    ".png",
+    ".woff2",
+    ".txt",
+)
+
+
 def media_type(path: Path) -> str:
     import mimetypes
 
@@ -660,6 +706,11 @@ def media_type(path: Path) -> str:
         return MEDIA_TYPES[suffix]
     guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return f"{guess}; charset=utf-8" if guess.startswith("text/") else guess
+
+
+RELEASE_MEDIA_TYPES = sorted(
+    {media_type(Path(f"x{s}")).split(";")[0] for s in RELEASE_SUFFIXES} | {"application/octet-stream"}
+)
 
 
 def submission_status(home: Home, k: str, y: int) -> dict:

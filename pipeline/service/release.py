@@ -26,7 +26,7 @@ from pipeline.settings import Home
 NATIONAL_FOLDERS = ("exports", "offentlig", "report", "docs")
 NATIONAL_QUALITY = ("nationalt", "static")
 OWN_FOLDERS = ("kommuner", "quality")
-KODE = re.compile(r"\d{4}")
+KODE = re.compile(r"[0-9]{4}")
 BAD_PART = re.compile(r"[\x00-\x1f\x7f\\]")
 MAX_PATH = 1000
 NATIONAL = "nationalt"
