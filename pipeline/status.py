@@ -78,7 +78,7 @@ SELECT kommunekode, aar, version, regel, alvorlighed, fund, antal, udeladt FROM 
 """
 # The newest gate run's results per municipality-year ('nationalt' rows are nobody's submission).
 GATES_SQL = """
-SELECT kommunekode, aar, koersel, tid, gate, kontrol, status, evalueret, antal, besked, eksempler
+SELECT kommunekode, aar, koersel, tid, version, gate, kontrol, status, evalueret, antal, besked, eksempler
 FROM audit.gate_results
 SEMI JOIN (SELECT DISTINCT kommunekode, aar FROM audit.submissions) USING (kommunekode, aar)
 QUALIFY koersel = arg_max(koersel, tid) OVER (PARTITION BY kommunekode, aar)

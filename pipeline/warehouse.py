@@ -78,8 +78,11 @@ CREATE TABLE IF NOT EXISTS audit.gate_results (
     evalueret BIGINT NOT NULL,           -- rows GX evaluated
     antal BIGINT NOT NULL,               -- rows that failed
     besked VARCHAR NOT NULL,
-    eksempler VARCHAR NOT NULL           -- JSON list of failing values
+    eksempler VARCHAR NOT NULL,          -- JSON list of failing values
+    version INTEGER                      -- the municipality-year's active version when checked
 );
+-- (a warehouse from before the column: added in place, earlier runs' rows have none)
+ALTER TABLE audit.gate_results ADD COLUMN IF NOT EXISTS version INTEGER;
 -- The steward's hand: a pinned version is active until unpinned (kkm2 pin / unpin); every steward action
 -- (pin, unpin, accept) is logged with who, when and why.
 CREATE TABLE IF NOT EXISTS audit.pins (

@@ -140,6 +140,14 @@ def test_gate3_holds_back_one_municipality_out_of_bounds_and_the_others_flow(gat
         [k, v2],
     )
     assert "el_kwh_pr_m2" in besked and "tilladt" in besked
+    # the gate results say which version each check saw: the failing bounds check v2, the rebuild's v1
+    bounds = q(
+        home.warehouse,
+        "SELECT status, version FROM audit.gate_results WHERE kommunekode = ? AND kontrol = 'graenser' "
+        "AND koersel = (SELECT arg_max(koersel, tid) FROM audit.gate_results)",
+        [k],
+    )
+    assert {v for s, v in bounds if s != "ok"} == {v2} and {v for s, v in bounds if s == "ok"} == {v1}, bounds
     # the release carries the previous version of that municipality, and the other municipality unchanged
     release = home.current / "warehouse.duckdb"
     assert q(release, "SELECT DISTINCT indberetning_version FROM dim_bygning WHERE kommunekode = ?", [k]) == [

@@ -61,6 +61,13 @@ def test_the_snapshot_holds_the_same_findings_as_the_warehouse(demo_home):
             "SELECT kommunekode, aar, count(DISTINCT koersel) FROM audit.gate_results "
             "WHERE kommunekode <> 'nationalt' GROUP BY ALL"
         ).fetchall()
+        # the version each check saw: the demo build holds nothing back, so the one active now
+        active = dict(
+            ((k, a), v)
+            for k, a, v in con.execute(
+                "SELECT kommunekode, aar, version FROM audit.active_submissions"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert any(live.values()), "the demo submissions have findings"
@@ -75,6 +82,7 @@ def test_the_snapshot_holds_the_same_findings_as_the_warehouse(demo_home):
         assert all(c["udeladt"] == 0 for c in counts)
         assert part[GATES] and {g["kommunekode"] for g in part[GATES]} == {k}
         assert len({g["koersel"] for g in part[GATES]}) == 1  # the newest gate run's
+        assert {g["version"] for g in part[GATES]} == {active[(k, aar)]}, (k, aar)
 
 
 @pytest.fixture(scope="module")
@@ -125,9 +133,11 @@ def findings_home(tmp_path_factory):
         "koersel-2",
         [
             CheckResult(
-                "2", "maalere_med_huller", "0101", AAR, "advarsel", 36, 1, "1 måler har huller.", ["M-1"]
+                "2", "maalere_med_huller", "0101", AAR, "advarsel", 36, 1, "1 måler har huller.", ["M-1"], 1
             ),
-            CheckResult("3", "afstemning", "0101", AAR, "ok", 12, 0, "Hver aktiv bygning præcis én gang."),
+            CheckResult(
+                "3", "afstemning", "0101", AAR, "ok", 12, 0, "Hver aktiv bygning præcis én gang.", [], 1
+            ),
             CheckResult("3", "undertrykkelse", "nationalt", None, "ok", 98, 0, "Nationalt."),
         ],
     )
@@ -208,9 +218,9 @@ def test_get_answers_findings_and_gate_results_for_the_own_municipality_only(fin
         ("sprunget_over", 1, 0),
     }
     gates = body["gate_resultater"]
-    assert [(g["gate"], g["kontrol"], g["status"], g["eksempler"]) for g in gates] == [
-        ("2", "maalere_med_huller", "advarsel", ["M-1"]),
-        ("3", "afstemning", "ok", []),
+    assert [(g["version"], g["gate"], g["kontrol"], g["status"], g["eksempler"]) for g in gates] == [
+        (1, "2", "maalere_med_huller", "advarsel", ["M-1"]),
+        (1, "3", "afstemning", "ok", []),
     ]
     # another municipality's submission: refused, nothing of it in the answer
     status, body, _ = server.request("GET", f"/api/v1/indberetninger/0147/{AAR}", token)

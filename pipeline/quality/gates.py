@@ -17,7 +17,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,10 +48,23 @@ class CheckResult:
     antal: int
     besked: str
     eksempler: list = field(default_factory=list)
+    version: int | None = None  # the municipality-year's active version when checked (None: national)
 
     @property
     def failed(self) -> bool:
         return self.status != "ok"
+
+
+def with_versions(con, results: list[CheckResult]) -> list[CheckResult]:
+    """The results with the version each municipality-year's check saw: the active one now, before any hold-back
+    of this gate run changes it (the gate results are recorded after the last round)."""
+    active = {
+        (k, a): v
+        for k, a, v in con.execute(
+            "SELECT kommunekode, aar, version FROM audit.active_submissions"
+        ).fetchall()
+    }
+    return [replace(r, version=active.get((r.kommunekode, r.aar))) for r in results]
 
 
 class GxEvaluatedNothing(RuntimeError):
@@ -385,7 +398,7 @@ def gate2(con, docs: DocsWriter, previous_release: Path | None) -> list[CheckRes
                     for m, d in zip(gaps["maaler_id"], gaps["daekning_pct"], strict=True)
                 ][:10]
                 out.append(r)
-    return out
+    return with_versions(con, out)
 
 
 def gate3(con, docs: DocsWriter) -> list[CheckResult]:
@@ -544,7 +557,7 @@ def gate3(con, docs: DocsWriter) -> list[CheckResult]:
             lambda failed: f"En gruppestatistik med under {n_min} kommuner er ikke undertrykt.",
         )
     )
-    return out
+    return with_versions(con, out)
 
 
 def _identity_text(check: dict, r) -> str:
@@ -565,7 +578,8 @@ def _identity_text(check: dict, r) -> str:
 def record(con, koersel: str, results: list[CheckResult]) -> None:
     now = datetime.now(UTC)
     con.executemany(
-        "INSERT INTO audit.gate_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit.gate_results (koersel, tid, gate, kontrol, kommunekode, aar, status, evalueret, antal, "
+        "besked, eksempler, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             [
                 koersel,
@@ -579,6 +593,7 @@ def record(con, koersel: str, results: list[CheckResult]) -> None:
                 r.antal,
                 r.besked,
                 json.dumps(r.eksempler, ensure_ascii=False, default=str),
+                r.version,
             ]
             for r in results
         ],

@@ -148,8 +148,10 @@ class FundOptalt(BaseModel):
 
 
 class GateResultat(BaseModel):
-    """A check of gate 2 or 3 in the newest gate run that checked the municipality-year (audit.gate_results)."""
+    """A check of gate 2 or 3 in the newest gate run that checked the municipality-year (audit.gate_results),
+    and the version it checked: the one active in that build (null for a run from before kkm2 recorded it)."""
 
+    version: int | None
     gate: str
     kontrol: str
     status: str  # ok | advarsel | fejl
