@@ -308,6 +308,84 @@ def test_a_request_without_the_csrf_token_is_refused_and_changes_nothing(site):
     assert landing_tree(home.root) == before
 
 
+def multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tuple[dict, bytes]:
+    """A multipart/form-data body as a browser sends the upload form: (headers, body)."""
+    boundary = "----kkm2test" + os.urandom(8).hex()
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    for name, data in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="filer"; filename="{name}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return {"Content-Type": f"multipart/form-data; boundary={boundary}"}, body
+
+
+def test_the_upload_form_without_javascript_checks_its_csrf_names_and_size(site):
+    """The page's form posted as a browser without JavaScript posts it: without the session's CSRF token
+    nothing is written; with it each file is checked as an upload is (a hostile name is refused, the others go
+    in atomically) and the page comes back with the findings; a form without its length, or longer than the
+    limit, or for another municipality, writes nothing."""
+    server, home, _, t = site
+    sid, csrf = login(server, t["kommune"])
+    cookie = {"Cookie": f"{sessions.COOKIE}={sid}"}
+    url = f"/kommune/0101/filer?aar={AAR}"
+    bad = SAMPLE.replace(b";421;", b";xyz;", 1)
+    before = landing_tree(home.root)
+    for fields in ({}, {"csrf": "forkert"}):
+        headers, body = multipart(fields, [("bygninger.csv", SAMPLE)])
+        status, _, page = raw(server, "POST", url, {**cookie, **headers}, body)
+        assert status == 403 and "sikkerhedstegn" in page.decode(), page
+    headers, body = multipart({"csrf": csrf}, [("bygninger.csv", SAMPLE)])
+    assert raw(server, "POST", "/kommune/0147/filer?aar=2024", {**cookie, **headers}, body)[0] == 403
+    assert raw(server, "POST", url, {**headers}, body)[0] == 303  # no session: to the login
+    assert landing_tree(home.root) == before
+    # without a length (chunked), and longer than the limit: refused before the body is read
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.putrequest("POST", url)
+    for k, v in {**cookie, **headers, "Transfer-Encoding": "chunked"}.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    conn.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+    assert conn.getresponse().status == 411
+    conn.close()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.putrequest("POST", url)
+    for k, v in {**cookie, **headers, "Content-Length": str(11 * 1024 * 1024)}.items():
+        conn.putheader(k, v)
+    conn.endheaders()
+    assert conn.getresponse().status == 413  # ten files of the 1 MB limit and the fields, at most
+    conn.close()
+    assert landing_tree(home.root) == before
+    # with its token: the good file and the bad one go in, the hostile names do not, the findings come back
+    headers, body = multipart(
+        {"csrf": csrf},
+        [
+            ("bygninger.csv", bad),
+            ("../../udenfor.csv", SAMPLE),
+            (".skjult.csv", SAMPLE),
+            ("a.exe", SAMPLE),
+            ("stor.csv", b"x" * (1024 * 1024 + 1)),  # over the file limit: refused, nothing of it left
+        ],
+    )
+    status, _, page = raw(server, "POST", url, {**cookie, **headers}, body)
+    html = page.decode()
+    assert status == 200, html
+    folder = home.landing / "0101" / str(AAR)
+    assert (folder / "bygninger.csv").read_bytes() == bad
+    assert sorted(p.name for p in folder.iterdir()) == ["bygninger.csv"]
+    assert (
+        html.count("Ikke modtaget:") == 4 and "Filtypen skal være en af" in html and "grænsen på 1 MB" in html
+    )
+    assert "Kontrolleret: " in html and "<td>anvendelseskode</td><td>xyz</td>" in html
+    assert not (home.root / "udenfor.csv").exists() and not (home.landing / "udenfor.csv").exists()
+    os.unlink(folder / "bygninger.csv")
+
+
 def test_a_session_sees_only_its_own_municipality_and_ends_with_its_token(site):
     server, home, _, t = site
     token, info = tokens.create(home, "Kortvarig", ["0101"], ["indberet", "laes"])
@@ -413,3 +491,37 @@ def test_a_person_logs_in_drops_files_and_sees_the_danish_findings(site, browser
     finally:
         context.close()
     assert elsewhere == []
+
+
+def test_a_person_without_javascript_sends_files_with_the_form_and_sees_the_findings(site, browser):
+    """The same page with JavaScript turned off (a locked-down browser): the file field and the button send
+    the files as a form, and the page comes back with what was received and the Danish findings."""
+    server, home, _, _ = site
+    token, _ = tokens.create(home, "Uden JavaScript", ["0101"], ["indberet", "laes"])
+    base = f"http://127.0.0.1:{server.port}"
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base + "/log-ind")
+        page.get_by_label("Token").fill(token)
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(base + "/kommune/0101")
+        assert page.locator("noscript").count() == 1
+        page.get_by_label("Indberetningsår").select_option(str(AAR))
+        page.get_by_role("button", name="Vis året").click()
+        page.wait_for_url(f"{base}/kommune/0101?aar={AAR}")
+        bad = home.tmp / "nojs" / "bygninger.csv"
+        bad.parent.mkdir(exist_ok=True)
+        bad.write_bytes(SAMPLE.replace(b";421;", b";xyz;", 1))
+        page.get_by_label("Vælg filer").set_input_files(str(bad))
+        page.get_by_role("button", name="Send filerne").click()
+        page.wait_for_url(f"{base}/kommune/0101/filer?aar={AAR}")
+        sent = page.locator("#sendte > li").nth(0)
+        assert "bygninger.csv" in sent.inner_text() and "Modtaget" in sent.inner_text()
+        row = page.locator("#send-h ~ table tbody tr", has_text="anvendelseskode")
+        cells = row.locator("td").all_inner_texts()
+        assert cells[:4] == ["bygninger.csv", "2", "anvendelseskode", "xyz"], cells
+        assert (home.landing / "0101" / str(AAR) / "bygninger.csv").read_bytes() == bad.read_bytes()
+    finally:
+        context.close()
+        (home.landing / "0101" / str(AAR) / "bygninger.csv").unlink(missing_ok=True)

@@ -20,6 +20,7 @@ import shutil
 import time
 import unicodedata
 from collections import defaultdict, deque
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +30,9 @@ from fastapi import Path as InPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect
 
 from pipeline.folders import Years, is_hidden, list_entries, walk
@@ -47,6 +50,8 @@ UPLOAD_PREFIX = ".kkm2-upload-"  # a dot name: the landing walker (pipeline.fold
 MAX_NAME = 120
 NAME = re.compile(r"[0-9A-Za-zÆØÅæøåÉéÜüÖöÄä][0-9A-Za-zÆØÅæøåÉéÜüÖöÄä _.()+-]*")
 MAX_FINDINGS = 1000  # in one answer; the rest are counted
+FORM_FILES = 10  # files in one upload form (the page without JavaScript)
+MAX_FORM_OVERHEAD = 64 * 1024  # the form's fields and part headers
 VALIDATIONS_AT_ONCE = 2  # gate-1 runs in parallel (each a DuckDB sandbox with its own memory limit)
 
 
@@ -301,6 +306,11 @@ def submission_folder(home: Home, k: str, aar: int, create: bool) -> Path:
     return folder
 
 
+async def _read_chunks(upload: UploadFile, size: int = 1 << 20) -> AsyncIterator[bytes]:
+    while chunk := await upload.read(size):
+        yield chunk
+
+
 def _fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -445,42 +455,49 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         k, y = access(request, caller(request), kommunekode, aar, "indberet")
         return k, y, check_year(y), parse_filnavn(filnavn)
 
-    async def receive_file(request: Request, folder: Path, name: str) -> int:
-        """The request's body into `folder/name`, atomically: a dot-named temporary file beside it, fsync,
-        rename. Too large (413), cut off (400) or stalled for longer than upload_pause_seconds() (408): the
-        temporary file is removed and nothing else changed."""
-        limit = limits().file_bytes
-        too_large = ApiError(
-            413, "FIL_FOR_STOR", f"Filen er større end grænsen på {limits().file_mb} MB (KKM2_MAKS_FIL_MB)."
-        )
+    def stalled() -> ApiError:
         pause = upload_pause_seconds()
-        stalled = ApiError(
+        return ApiError(
             408,
             "UPLOAD_STOD_STILLE",
             f"Uploaden stod stille i mere end {pause} s (KKM2_API_UPLOAD_PAUSE_SEKUNDER); intet er gemt. "
             "Send filen igen.",
             {"Connection": "close"},
         )
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise too_large
+
+    def too_large() -> ApiError:
+        return ApiError(
+            413, "FIL_FOR_STOR", f"Filen er større end grænsen på {limits().file_mb} MB (KKM2_MAKS_FIL_MB)."
+        )
+
+    async def paced(request: Request) -> AsyncIterator[bytes]:
+        """The request's body chunk by chunk; 408 when it stands still for longer than upload_pause_seconds(),
+        so a client that sends part of a body and stalls holds no connection or temporary file for ever."""
+        pause = upload_pause_seconds()
+        chunks = request.stream().__aiter__()
+        while True:
+            try:
+                with anyio.fail_after(pause):
+                    chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise stalled() from None
+            yield chunk
+
+    async def write_atomically(folder: Path, name: str, chunks: AsyncIterator[bytes]) -> int:
+        """`chunks` into `folder/name`, atomically: a dot-named temporary file beside it, fsync, rename. Too large
+        (413), cut off (400) or stalled (408): the temporary file is removed and nothing else changed."""
+        limit = limits().file_bytes
         tmp = folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
         size = 0
         try:
             with os.fdopen(fd, "wb") as f:
-                chunks = request.stream().__aiter__()
-                while True:
-                    try:
-                        with anyio.fail_after(pause):
-                            chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise stalled from None
+                async for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
-                        raise too_large
+                        raise too_large()
                     f.write(chunk)
                 f.flush()
                 os.fsync(f.fileno())
@@ -493,6 +510,69 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
             tmp.unlink(missing_ok=True)
             raise
         return size
+
+    async def receive_file(request: Request, folder: Path, name: str) -> int:
+        """The request's body (the file's bytes, unchanged) into `folder/name`, atomically."""
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limits().file_bytes:
+            raise too_large()
+        return await write_atomically(folder, name, paced(request))
+
+    async def receive_form(request: Request, who: Caller, kommunekode: str, aar: str, csrf: str) -> dict:
+        """The municipality page's upload form without JavaScript (multipart/form-data: the session's CSRF token
+        in `csrf`, files in `filer`): each file checked and written as an upload is, then the submission
+        validated once. {"filer": [{"fil", "bytes", "fejl"}], "svar": the upload's answer, or None}."""
+        k, y = access(request, who, kommunekode, aar, "indberet")
+        years = check_year(y)
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit():
+            raise ApiError(411, "LAENGDE_MANGLER", "Formularen skal sendes med sin længde (Content-Length).")
+        if int(declared) > FORM_FILES * limits().file_bytes + MAX_FORM_OVERHEAD:
+            raise ApiError(
+                413,
+                "FORMULAR_FOR_STOR",
+                f"Send højst {FORM_FILES} filer ad gangen, hver på højst {limits().file_mb} MB.",
+            )
+        kind = request.headers.get("content-type", "")
+        if kind.split(";")[0].strip().lower() != "multipart/form-data":
+            raise ApiError(415, "FORKERT_FORMULAR", "Formularen skal sendes som multipart/form-data.")
+        parser = MultiPartParser(
+            request.headers,
+            paced(request),
+            max_files=FORM_FILES,
+            max_fields=4,
+            max_part_size=MAX_FORM_OVERHEAD,
+        )
+        try:
+            form = await parser.parse()
+        except MultiPartException as e:
+            raise ApiError(400, "FORMULAR_UGYLDIG", f"Formularen kunne ikke læses: {str(e)[:200]}") from None
+        except ClientDisconnect:
+            raise ApiError(400, "UPLOAD_AFBRUDT", "Uploaden blev afbrudt; intet er gemt.") from None
+        try:
+            if not sessions.same(form.get(sessions.CSRF_FIELD), csrf):
+                raise ApiError(403, "CSRF_MANGLER", "Formularen manglede sit sikkerhedstegn; intet er gemt.")
+            uploads = [f for f in form.getlist("filer") if isinstance(f, UploadFile) and f.filename]
+            if not uploads:
+                raise ApiError(422, "INGEN_FILER", "Vælg mindst én fil.")
+            folder = submission_folder(home, k, y, create=True)
+            sent = []
+            for f in uploads:
+                try:
+                    name = parse_filnavn(f.filename)
+                    size = await write_atomically(folder, name, _read_chunks(f))
+                    sent.append({"fil": name, "bytes": size, "fejl": None})
+                except ApiError as e:
+                    sent.append({"fil": f.filename[:MAX_NAME], "bytes": None, "fejl": e.besked})
+        finally:
+            await form.close()
+        svar = None
+        if any(x["fejl"] is None for x in sent):
+            counts, findings = await validate(folder, k, y, years, (folder.parent.name, folder.name))
+            svar = answer(
+                k, y, ", ".join(x["fil"] for x in sent if x["fejl"] is None), None, counts, findings
+            )
+        return {"filer": sent, "svar": svar}
 
     async def validate(
         folder_or_file: Path, k: str, y: int, years: Years, landing_parts: tuple | None
@@ -669,6 +749,8 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         caller=caller,
         need_right=need_right,
         serve=serve_release_file,
+        receive_form=receive_form,
+        rate_limit=rate_limit,
     )
     app.add_middleware(AuditMiddleware, home=home)
     return app

@@ -5,6 +5,8 @@
                            with progress per file: assets/upload.js PUTs each file to the API with the session
                            and its CSRF token and shows the findings as soon as they come), each dataset's state
                            (the status snapshot), links to its report and feedback
+  /kommune/<kode>/filer    the same upload as a plain form (multipart, the session's CSRF token in a field) for a
+                           browser without JavaScript: the page comes back with what was received and the findings
   /rapport/<sti>           the current release's report with access control (pipeline.service.release: the
                            national pages for every participant, kommuner/<kode>/ only for that municipality);
                            the paths are the release's own, so the pages' relative links work unchanged
@@ -50,10 +52,22 @@ PAGE_HEADERS = {
 }
 
 
-def add_pages(app: FastAPI, home: Home, *, https: bool, authenticate, caller, need_right, serve) -> None:
+def add_pages(
+    app: FastAPI,
+    home: Home,
+    *,
+    https: bool,
+    authenticate,
+    caller,
+    need_right,
+    serve,
+    receive_form,
+    rate_limit,
+) -> None:
     """The pages, on the API's app. `caller(request)` is the API's (bearer token or session), `need_right` its
-    right check and `serve(request, caller, sti)` its release-file answer: one definition of each."""
-    from pipeline.service.app import ApiError, submission_status
+    right check, `serve(request, caller, sti)` its release-file answer, `receive_form(request, caller, kode, aar,
+    csrf)` its upload for a form and `rate_limit(caller)` its limit: one definition of each."""
+    from pipeline.service.app import FORM_FILES, ApiError, submission_status
 
     cookie = sessions.cookie_name(sessions.COOKIE, https)
     login_cookie = sessions.cookie_name(sessions.LOGIN_COOKIE, https)
@@ -165,11 +179,31 @@ def add_pages(app: FastAPI, home: Home, *, https: bool, authenticate, caller, ne
             return RedirectResponse(f"/kommune/{next(iter(who.kommuner))}", status_code=303)
         return page("service_kommuner.html", who=who, csrf=csrf, kommuner=sorted(who.kommuner))
 
+    @app.post("/kommune/{kode}/filer", include_in_schema=False)
+    async def send_files(kode: str, request: Request, aar: str = ""):
+        """The upload form without JavaScript (with it, assets/upload.js PUTs each file to the API instead): the
+        page again, with what was received and the findings."""
+        found = session(request)
+        if found is None:
+            return to_login()
+        who, csrf = found
+        try:
+            rate_limit(who)
+            sent = await receive_form(request, who, kode, aar, csrf)
+        except ApiError as e:
+            return error_page(request, e.status, e.kode, e.besked, found)
+        return municipality_page(request, found, request.state.kommunekode, str(request.state.aar), sent)
+
     @app.get("/kommune/{kode}", include_in_schema=False)
     def municipality(kode: str, request: Request, aar: str | None = None):
         found = session(request)
         if found is None:
             return to_login()
+        return municipality_page(request, found, kode, aar)
+
+    def municipality_page(
+        request: Request, found: tuple, kode: str, aar: str | None, sent: dict | None = None
+    ):
         who, csrf = found
         k = canonical_kommunekode(kode) if len(kode) <= 8 else None
         if k is None or k not in who.kommuner:
@@ -217,6 +251,8 @@ def add_pages(app: FastAPI, home: Home, *, https: bool, authenticate, caller, ne
             aar=y,
             years=years,
             upload="indberet" in who.rettigheder,
+            sent=sent,
+            form_files=FORM_FILES,
             state=state,
             links=links,
         )
