@@ -471,3 +471,47 @@ def test_an_upload_killed_with_the_server_leaves_nothing(tmp_path):
     finally:
         out = server.stop()
     assert "halve uploads" in out
+
+
+def test_the_readmes_three_curl_commands_deliver_a_year_and_answer_with_the_findings(service, tmp_path):
+    """The README's promise, run as written with the real curl: a vendor's token, two uploads and the ready
+    marker. Each upload answers with gate 1's findings for the whole submission; the folder ends complete."""
+    server, home, t = service
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("three `curl` commands", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines[0].startswith("TOKEN=") and len(lines) == 4, lines
+    for name in ("bygninger.csv", "forbrug.csv"):
+        (tmp_path / name).write_bytes((REPO_ROOT / "docs" / "eksempler" / name).read_bytes())
+    folder = home.landing / "0101" / "2024"
+    script = "\n".join([f"TOKEN={t['leverandoer']}; API=http://127.0.0.1:{server.port}/api/v1", *lines[1:]])
+    out = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.replace("\n", "; echo; ")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    try:
+        assert out.returncode == 0, out.stderr
+        first, second, ready = (json.loads(x) for x in out.stdout.splitlines() if x.strip())
+        received = [{d: c["raekker_modtaget"] for d, c in a["datasaet"].items()} for a in (first, second)]
+        assert first["fil"] == "bygninger.csv" and received[0]["bygninger"] > 0 == received[0]["forbrug"]
+        assert second["fil"] == "forbrug.csv" and received[1]["forbrug"] > 0
+        assert received[1]["bygninger"] == received[0]["bygninger"]  # the whole submission, each time
+        for answer in (first, second):
+            for counts in answer["datasaet"].values():
+                assert counts["raekker_modtaget"] == (
+                    counts["raekker_accepteret"] + counts["raekker_afvist"] + counts["raekker_sprunget_over"]
+                )
+            assert all(f["besked"] for f in answer["fund"])
+        assert ready == {
+            "kommunekode": "0101",
+            "aar": 2024,
+            "klar": True,
+            "filer": ["bygninger.csv", "forbrug.csv"],
+        }
+        assert sorted(p.name for p in folder.iterdir()) == [".klar", "bygninger.csv", "forbrug.csv"]
+    finally:
+        for p in folder.iterdir():
+            p.unlink()
