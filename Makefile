@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock pipelin
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser office nginx manifest demo run test lint format dev generate snapshot clean bench fuzz
+.PHONY: install browser office nginx manifest demo run test lint format dev generate snapshot clean bench bench-upload fuzz
 
 install: $(STAMP)
 
@@ -102,6 +102,9 @@ clean:
 SCALES ?= 0.05 0.2 1
 bench: install  ## full pipeline vs a plain DuckDB load of the same files, per stage; bench/results/
 	$(BIN)/python -m pipeline.bench --scales $(SCALES)
+
+bench-upload: install  ## kkm2 serve: upload-to-findings latency of a 1 M-row file; bench/results/upload_latest.md
+	$(BIN)/python -m pipeline.bench_upload
 
 # Hostile files at volume (not part of `make test`, which runs a sample): `make fuzz` or e.g.
 # `make fuzz FUZZ_FILES=3000 FUZZ_ROUNDS=6`. Prints files tried, crashes and peak RSS; exit 1 on any failure.
