@@ -140,7 +140,7 @@ def stamp_build(
     """Record what the current release was just built from: `inputs` as they were when the build was asked
     for, the versions and the warehouse as the build left them (the gates may have held some back). Written by
     the release asset for every build that carries INPUTS_TAG (`kkm2 run`, the nightly schedule, the build
-    sensor), and again by `kkm2 run` with the reference data's findings."""
+    sensor), with the reference data's findings (a no-op `kkm2 run` repeats them from here)."""
     _write_stamp(
         home,
         {
@@ -204,8 +204,7 @@ def run(home: Home, reverse: bool = False) -> RunReport:
     started = datetime.now(UTC)
     with writer_lock(home), stage("orchestration"):
         _run(home, report, reverse)
-        report.submissions = _submissions(home)
-        report.new_versions, report.held_back = _summary(home, started)
+        report.submissions, report.new_versions, report.held_back = _summary(home, started)
     return report
 
 
@@ -248,16 +247,13 @@ def _run(home: Home, report: RunReport, reverse: bool) -> None:
     build = defs.resolve_job_def("build")
     res = build.execute_in_process(instance=instance, raise_on_error=False, run_config=quiet, tags=tags)
     report.build_ok = res.success
-    # the reference data's findings and warnings, as its asset recorded them (pipeline.defs.reference_assets)
-    for ev in res.get_asset_materialization_events():
-        meta = ev.materialization.metadata
-        if ev.asset_key.path[0] == "reference" and "problemer" in meta:
-            report.reference_problems = list(meta["problemer"].value)
-            report.reference_warnings = list(meta["advarsler"].value) if "advarsler" in meta else []
-            break
+    from pipeline.defs.reference_assets import reference_findings
+
+    # the reference data's findings and warnings, as its asset recorded them; the release asset stamped the
+    # build with them (pipeline.defs.publish_assets)
+    report.reference_problems, report.reference_warnings = reference_findings(instance)
     if res.success and home.current.exists():
         report.release = home.current.resolve()
-        stamp_build(home, res.run_id, inputs, report.reference_problems, report.reference_warnings)
 
 
 def _skip_build(home: Home, report: RunReport, stamp: dict) -> None:
@@ -310,17 +306,25 @@ def _ingest(defs, instance, changed: list[str], report: RunReport, run_config: d
         report.landing_problems += list(guard.value) if guard else []
 
 
-def _summary(home: Home, started: datetime) -> tuple[list[tuple], list[tuple]]:
-    """The versions made since `started`, and every municipality-year whose newest version is not active, with
-    the reason its load or a gate gave (the first error without a row, else the first error)."""
+def _summary(home: Home, started: datetime) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """For the run's summary, from one read of the warehouse: each municipality-year's newest version with its
+    datasets' counts, the versions made since `started`, and every municipality-year whose newest version is
+    not active, with the reason its load or a gate gave (the first error without a row, else the first error)."""
     if not home.warehouse.exists():
-        return [], []
+        return [], [], []
     con = connect(home.warehouse, read_only=True)
     try:
         if not con.execute(
             "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'audit' AND view_name = 'dataset_states'"
         ).fetchall()[0][0]:
-            return [], []
+            return [], [], []
+        newest = con.execute("""
+            SELECT s.kommunekode, s.aar, s.version, s.status, d.dataset, d.raekker_modtaget,
+                   d.raekker_accepteret, d.raekker_afvist, d.raekker_sprunget_over, d.advarsler
+            FROM audit.submissions s JOIN audit.submission_datasets d USING (kommunekode, aar, version)
+            WHERE (s.kommunekode, s.aar, s.version) IN (
+                SELECT (kommunekode, aar, max(version)) FROM audit.submissions GROUP BY kommunekode, aar)
+            ORDER BY 1, 2, 5""").fetchall()
         new = con.execute(
             """
             SELECT s.kommunekode, s.aar, s.version, s.status, sum(d.raekker_modtaget)::BIGINT,
@@ -346,26 +350,6 @@ def _summary(home: Home, started: datetime) -> tuple[list[tuple], list[tuple]]:
             ORDER BY 1, 2""",
             [ERROR, SubmissionStatus.GODKENDT],
         ).fetchall()
-        return new, held
-    finally:
-        con.close()
-
-
-def _submissions(home: Home) -> list[tuple]:
-    if not home.warehouse.exists():
-        return []
-    con = connect(home.warehouse, read_only=True)
-    try:
-        if not con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'audit' AND table_name = 'submissions'"
-        ).fetchall()[0][0]:
-            return []
-        return con.execute("""
-            SELECT s.kommunekode, s.aar, s.version, s.status, d.dataset, d.raekker_modtaget,
-                   d.raekker_accepteret, d.raekker_afvist, d.raekker_sprunget_over, d.advarsler
-            FROM audit.submissions s JOIN audit.submission_datasets d USING (kommunekode, aar, version)
-            WHERE (s.kommunekode, s.aar, s.version) IN (
-                SELECT (kommunekode, aar, max(version)) FROM audit.submissions GROUP BY kommunekode, aar)
-            ORDER BY 1, 2, 5""").fetchall()
+        return newest, new, held
     finally:
         con.close()

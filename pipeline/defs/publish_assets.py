@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipeline import progress
+from pipeline.defs.reference_assets import reference_findings
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.publish import PUBLISHED_TABLES, discard_release, finish_release, stage_release
 from pipeline.quality.gates import hold_back_municipality
@@ -58,7 +59,7 @@ def release(context: dg.AssetExecutionContext, kkm2: Kkm2Home, dbt: DbtCliResour
             context.log.error(f"{k}: {reason}")
         path = finish_release(staged)
         if inputs := context.run.tags.get(INPUTS_TAG):  # what it was built from: the next no-op is free
-            stamp_build(kkm2.home, context.run_id, json.loads(inputs))
+            stamp_build(kkm2.home, context.run_id, json.loads(inputs), *reference_findings(context.instance))
     context.log.info(f"Udgivelse: {path}")
     return dg.MaterializeResult(
         metadata={

@@ -8,6 +8,14 @@ from pipeline.reference import load_reference
 REFERENCE_TABLES = ("befolkning", "graddage", "graddage_normalaar", "emissionsfaktorer", "deltagere")
 
 
+def reference_findings(instance: dg.DagsterInstance) -> tuple[list[str], list[str]]:
+    """The reference data's problems and warnings, as its newest load recorded them (its materialisation's
+    metadata): for the build stamp and `kkm2 run`'s summary."""
+    event = instance.get_latest_materialization_event(dg.AssetKey(["reference", REFERENCE_TABLES[0]]))
+    meta = event.asset_materialization.metadata if event and event.asset_materialization else {}
+    return tuple(list(meta[k].value) if k in meta else [] for k in ("problemer", "advarsler"))
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
