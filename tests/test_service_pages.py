@@ -524,4 +524,24 @@ def test_a_person_without_javascript_sends_files_with_the_form_and_sees_the_find
         assert (home.landing / "0101" / str(AAR) / "bygninger.csv").read_bytes() == bad.read_bytes()
     finally:
         context.close()
+    # the page the form brings back, checked by axe-core (which needs JavaScript): the same form posted by the
+    # browser itself (form.submit() posts without the script's submit handler)
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(base + "/log-ind")
+        page.get_by_label("Token").fill(token)
+        page.get_by_role("button", name="Log ind").click()
+        page.wait_for_url(base + "/kommune/0101")
+        page.goto(f"{base}/kommune/0101?aar={AAR}")
+        page.get_by_label("Vælg filer").set_input_files(str(bad))
+        page.evaluate("document.getElementById('upload').submit()")
+        page.wait_for_url(f"{base}/kommune/0101/filer?aar={AAR}")
+        assert "anvendelseskode" in page.locator("#send-h ~ table").inner_text()
+        found = Axe().run(page).response["violations"]
+        assert [v["id"] for v in found if v.get("impact") in ("serious", "critical")] == []
+    finally:
+        context.close()
         (home.landing / "0101" / str(AAR) / "bygninger.csv").unlink(missing_ok=True)
