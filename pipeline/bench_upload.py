@@ -11,6 +11,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -87,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(REPO_ROOT / "bench" / "results"))
     args = ap.parse_args(argv)
     work = Path(args.work)
-    if work.exists():
-        subprocess.run(["rm", "-rf", str(work)], check=True)
+    shutil.rmtree(work / "home", ignore_errors=True)
+    shutil.rmtree(work / "filer", ignore_errors=True)
     home = Home(work / "home").ensure()
     made = files(work / "filer", args.rows)
     token, _ = tokens.create(home, "Bench", [KOMMUNE], ["indberet", "laes"])
@@ -114,7 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("kkm2 serve did not start")
         for name in ("bygninger", "maalere"):
-            put(port, token, f"{name}.csv", made[name])
+            _, status, answer = put(port, token, f"{name}.csv", made[name])
+            if status != 200:
+                raise SystemExit(f"upload of {name}.csv answered {status}: {answer}")
         lines += [
             f"# kkm2 upload-to-findings latency {datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}",
             "",

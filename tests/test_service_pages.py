@@ -343,6 +343,36 @@ def test_the_upload_form_without_javascript_checks_its_csrf_names_and_size(site)
     headers, body = multipart({"csrf": csrf}, [("bygninger.csv", SAMPLE)])
     assert raw(server, "POST", "/kommune/0147/filer?aar=2024", {**cookie, **headers}, body)[0] == 403
     assert raw(server, "POST", url, {**headers}, body)[0] == 303  # no session: to the login
+    # the token sent as a file, or a file before the token: refused before any file is taken (the folder is
+    # not even made)
+    boundary = "----kkm2x"
+    as_file = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"; filename="a.csv"\r\n\r\n{csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="filer"; filename="bygninger.csv"\r\n\r\n'
+        ).encode()
+        + SAMPLE
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    file_first = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="filer"; filename="bygninger.csv"\r\n\r\n'
+        ).encode()
+        + SAMPLE
+        + f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n--{boundary}--\r\n'.encode()
+    )
+    for hostile in (as_file, file_first):
+        kind = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        status, _, page = raw(server, "POST", url, {**cookie, **kind}, hostile)
+        assert status == 403 and "sikkerhedstegn" in page.decode(), page
+    # not multipart, and broken multipart: a Danish page, never a 500
+    status, _, page = raw(server, "POST", url, {**cookie, "Content-Type": "text/plain"}, b"x")
+    assert status == 415 and "multipart" in page.decode()
+    kind = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    status, _, page = raw(
+        server, "POST", url, {**cookie, **kind}, b"--" + boundary.encode() + b"\r\nnonsense"
+    )
+    assert status in (400, 403, 422) and "<html" in page.decode()
     assert landing_tree(home.root) == before
     # without a length (chunked), and longer than the limit: refused before the body is read
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)

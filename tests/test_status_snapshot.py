@@ -5,6 +5,7 @@ loopback, no mocks."""
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -265,3 +266,27 @@ def test_the_municipality_page_shows_findings_and_gate_results(findings_home, se
     assert "maalere_med_huller" in html and "1 måler har huller." in html and "Gammel kørsel." not in html
     assert len(re.findall(r"<tr><td>Bygninger \(stamdata\)</td>", html)) >= FINDINGS_PER_RULE
     assert "HEMMELIGT" not in html
+
+
+def test_a_snapshot_from_before_the_gate_results_had_versions_is_still_answered(findings_home, tmp_path):
+    """A service upgraded before the pipeline has written a new snapshot reads the old one: its gate results
+    have no version column, and the answer says null for it instead of failing."""
+    from pipeline.service.app import submission_status
+
+    home = Home(tmp_path / "home").ensure()
+    src = status_dir(findings_home) / os.readlink(status_dir(findings_home) / LINK)
+    dst = status_dir(home) / "snapshot.1"
+    dst.mkdir(parents=True)
+    con = connect()
+    try:
+        for part in src.iterdir():
+            columns = "* EXCLUDE (version)" if part.name == GATES else "*"
+            con.execute(f"COPY (SELECT {columns} FROM '{part}') TO '{dst / part.name}' (FORMAT parquet)")
+    finally:
+        con.close()
+    (status_dir(home) / LINK).symlink_to("snapshot.1")
+    state = submission_status(home, "0101", AAR)
+    assert [(g["version"], g["kontrol"]) for g in state["gate_resultater"]] == [
+        (None, "maalere_med_huller"),
+        (None, "afstemning"),
+    ]

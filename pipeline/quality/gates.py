@@ -56,13 +56,17 @@ class CheckResult:
 
 
 def with_versions(con, results: list[CheckResult]) -> list[CheckResult]:
-    """The results with the version each municipality-year's check saw: the active one now, before any hold-back
-    of this gate run changes it (the gate results are recorded after the last round)."""
+    """The results with the version each municipality-year's check saw: the one the checked marts were built
+    from (dim_bygning.indberetning_version), read before any hold-back of this gate run rebuilds them (the
+    results are recorded after the last round); for a municipality-year without buildings in the marts, the
+    active version."""
     active = {
         (k, a): v
-        for k, a, v in con.execute(
-            "SELECT kommunekode, aar, version FROM audit.active_submissions"
-        ).fetchall()
+        for k, a, v in con.execute("""
+            SELECT kommunekode, aar, coalesce(b.version, a.version)
+            FROM audit.active_submissions a
+            FULL JOIN (SELECT kommunekode, aar, max(indberetning_version) AS version
+                       FROM marts.dim_bygning GROUP BY ALL) b USING (kommunekode, aar)""").fetchall()
     }
     return [replace(r, version=active.get((r.kommunekode, r.aar))) for r in results]
 

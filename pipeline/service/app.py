@@ -30,9 +30,9 @@ from fastapi import Path as InPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile
+from python_multipart.exceptions import FormParserError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import ClientDisconnect
 
 from pipeline.folders import Years, is_hidden, list_entries, walk
@@ -306,9 +306,130 @@ def submission_folder(home: Home, k: str, aar: int, create: bool) -> Path:
     return folder
 
 
-async def _read_chunks(upload: UploadFile, size: int = 1 << 20) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(size):
-        yield chunk
+def csrf_refused() -> ApiError:
+    return ApiError(403, "CSRF_MANGLER", "Formularen manglede sit sikkerhedstegn; intet er gemt.")
+
+
+FORM_FIELDS = 4  # the form's own field (csrf) and what a browser may add
+
+
+class FormFiles:
+    """python-multipart's callbacks for the upload form: fields are kept as text (at most FORM_FIELDS, together
+    at most MAX_FORM_OVERHEAD bytes), each file of the field `filer` is written as it arrives (see receive_form).
+    A file part before a valid CSRF field ends the form with 403 before anything is written."""
+
+    def __init__(self, csrf: str, file_limit: int, too_large: str, make_folder):
+        self.csrf, self.file_limit, self.too_large, self.make_folder = (
+            csrf,
+            file_limit,
+            too_large,
+            make_folder,
+        )
+        self.csrf_ok = False
+        self.folder: Path | None = None
+        self.sent: list[dict] = []
+        self.fields = self.field_bytes = 0
+        self.header = [b"", b""]
+        self.headers: dict[bytes, bytes] = {}
+        self.part: dict = {"kind": "skip"}
+
+    def callbacks(self) -> dict:
+        return {
+            "on_part_begin": self.begin,
+            "on_header_field": lambda d, a, b: self._grow(0, d[a:b]),
+            "on_header_value": lambda d, a, b: self._grow(1, d[a:b]),
+            "on_header_end": self.header_end,
+            "on_headers_finished": self.headers_finished,
+            "on_part_data": self.data,
+            "on_part_end": self.end,
+        }
+
+    def _grow(self, i: int, data: bytes) -> None:
+        self.header[i] += data
+        if len(self.header[i]) > MAX_FORM_OVERHEAD:
+            raise ApiError(400, "FORMULAR_UGYLDIG", "Formularen kunne ikke læses (for lange overskrifter).")
+
+    def begin(self) -> None:
+        self.headers, self.part = {}, {"kind": "skip"}
+
+    def header_end(self) -> None:
+        self.headers[self.header[0].lower()] = self.header[1]
+        self.header = [b"", b""]
+
+    def headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        field = options.get(b"name", b"")
+        if b"filename" not in options:
+            self.fields += 1
+            if self.fields > FORM_FIELDS:
+                raise ApiError(400, "FORMULAR_UGYLDIG", "Formularen har for mange felter.")
+            self.part = {"kind": "field", "name": field, "data": bytearray()}
+            return
+        if not self.csrf_ok:
+            raise csrf_refused()
+        raw = options[b"filename"]
+        if field != b"filer" or not raw:  # another field, or the file field left empty
+            return
+        if len(self.sent) >= FORM_FILES:
+            raise ApiError(413, "FORMULAR_FOR_STOR", f"Send højst {FORM_FILES} filer ad gangen.")
+        shown = raw.decode("utf-8", "replace")[:MAX_NAME]
+        try:
+            name = parse_filnavn(raw.decode("utf-8"))
+            if any(x["fil"] == name for x in self.sent):
+                raise ApiError(
+                    422, "UGYLDIGT_FILNAVN", "En fil med samme navn er allerede sendt i formularen."
+                )
+        except UnicodeDecodeError:
+            self.sent.append({"fil": shown, "bytes": None, "fejl": "Filnavnet er ikke UTF-8."})
+            return
+        except ApiError as e:
+            self.sent.append({"fil": shown, "bytes": None, "fejl": e.besked})
+            return
+        if self.folder is None:
+            self.folder = self.make_folder()
+        tmp = self.folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
+        self.part = {"kind": "file", "name": name, "tmp": tmp, "file": os.fdopen(fd, "wb"), "size": 0}
+
+    def data(self, data: bytes, start: int, end: int) -> None:
+        p = self.part
+        if p["kind"] == "field":
+            self.field_bytes += end - start
+            if self.field_bytes > MAX_FORM_OVERHEAD:
+                raise ApiError(400, "FORMULAR_UGYLDIG", "Formularens felter er for lange.")
+            p["data"] += data[start:end]
+        elif p["kind"] == "file":
+            p["size"] += end - start
+            if p["size"] > self.file_limit:
+                self.drop_open_file()
+                self.sent.append({"fil": p["name"], "bytes": None, "fejl": self.too_large})
+                return
+            p["file"].write(data[start:end])
+
+    def end(self) -> None:
+        p = self.part
+        if p["kind"] == "field" and p["name"] == sessions.CSRF_FIELD.encode():
+            self.csrf_ok = sessions.same(p["data"].decode("utf-8", "replace"), self.csrf)
+            if not self.csrf_ok:
+                raise csrf_refused()
+        elif p["kind"] == "file":
+            f = p["file"]
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            os.replace(p["tmp"], self.folder / p["name"])
+            _fsync_dir(self.folder)
+            self.sent.append({"fil": p["name"], "bytes": p["size"], "fejl": None})
+        self.part = {"kind": "skip"}
+
+    def drop_open_file(self) -> None:
+        """A file part cut off (the form broke or stalled, or the file went over the limit): nothing of it
+        stays."""
+        p = self.part
+        if p.get("kind") == "file":
+            p["file"].close()
+            p["tmp"].unlink(missing_ok=True)
+        self.part = {"kind": "skip"}
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -520,8 +641,12 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
 
     async def receive_form(request: Request, who: Caller, kommunekode: str, aar: str, csrf: str) -> dict:
         """The municipality page's upload form without JavaScript (multipart/form-data: the session's CSRF token
-        in `csrf`, files in `filer`): each file checked and written as an upload is, then the submission
-        validated once. {"filer": [{"fil", "bytes", "fejl"}], "svar": the upload's answer, or None}."""
+        in the field `csrf`, before the files in `filer`, as the page sends them). The body is parsed as it
+        streams: the CSRF token is checked before any file's first byte is taken, and each file goes straight
+        into a dot-named temporary file in the submission's folder, counted against the file limit, and is
+        renamed into place when its part ends (atomically, as an upload is); a file with a bad name or over the
+        limit is refused and its bytes dropped. Then the submission is validated once.
+        {"filer": [{"fil", "bytes", "fejl"}], "svar": the upload's answer, or None}."""
         k, y = access(request, who, kommunekode, aar, "indberet")
         years = check_year(y)
         declared = request.headers.get("content-length", "")
@@ -533,46 +658,40 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
                 "FORMULAR_FOR_STOR",
                 f"Send højst {FORM_FILES} filer ad gangen, hver på højst {limits().file_mb} MB.",
             )
-        kind = request.headers.get("content-type", "")
-        if kind.split(";")[0].strip().lower() != "multipart/form-data":
+        kind, params = parse_options_header(request.headers.get("content-type", ""))
+        if kind.lower() != b"multipart/form-data" or not params.get(b"boundary"):
             raise ApiError(415, "FORKERT_FORMULAR", "Formularen skal sendes som multipart/form-data.")
-        parser = MultiPartParser(
-            request.headers,
-            paced(request),
-            max_files=FORM_FILES,
-            max_fields=4,
-            max_part_size=MAX_FORM_OVERHEAD,
+        form = FormFiles(
+            csrf, limits().file_bytes, too_large().besked, lambda: submission_folder(home, k, y, True)
         )
+        parser = MultipartParser(params[b"boundary"], form.callbacks())
         try:
-            form = await parser.parse()
-        except MultiPartException as e:
-            raise ApiError(400, "FORMULAR_UGYLDIG", f"Formularen kunne ikke læses: {str(e)[:200]}") from None
+            async for chunk in paced(request):
+                parser.write(chunk)
+            parser.finalize()
         except ClientDisconnect:
-            raise ApiError(400, "UPLOAD_AFBRUDT", "Uploaden blev afbrudt; intet er gemt.") from None
-        try:
-            if not sessions.same(form.get(sessions.CSRF_FIELD), csrf):
-                raise ApiError(403, "CSRF_MANGLER", "Formularen manglede sit sikkerhedstegn; intet er gemt.")
-            uploads = [f for f in form.getlist("filer") if isinstance(f, UploadFile) and f.filename]
-            if not uploads:
-                raise ApiError(422, "INGEN_FILER", "Vælg mindst én fil.")
-            folder = submission_folder(home, k, y, create=True)
-            sent = []
-            for f in uploads:
-                try:
-                    name = parse_filnavn(f.filename)
-                    size = await write_atomically(folder, name, _read_chunks(f))
-                    sent.append({"fil": name, "bytes": size, "fejl": None})
-                except ApiError as e:
-                    sent.append({"fil": f.filename[:MAX_NAME], "bytes": None, "fejl": e.besked})
+            raise ApiError(
+                400,
+                "UPLOAD_AFBRUDT",
+                "Uploaden blev afbrudt; filen, der var ved at blive sendt, er ikke gemt.",
+            ) from None
+        except FormParserError:
+            raise ApiError(
+                400, "FORMULAR_UGYLDIG", "Formularen kunne ikke læses (ugyldig multipart)."
+            ) from None
         finally:
-            await form.close()
+            form.drop_open_file()
+        if not form.csrf_ok:
+            raise csrf_refused()
+        if not form.sent:
+            raise ApiError(422, "INGEN_FILER", "Vælg mindst én fil.")
         svar = None
-        if any(x["fejl"] is None for x in sent):
+        if form.folder is not None and any(x["fejl"] is None for x in form.sent):
+            folder = form.folder
             counts, findings = await validate(folder, k, y, years, (folder.parent.name, folder.name))
-            svar = answer(
-                k, y, ", ".join(x["fil"] for x in sent if x["fejl"] is None), None, counts, findings
-            )
-        return {"filer": sent, "svar": svar}
+            received = ", ".join(x["fil"] for x in form.sent if x["fejl"] is None)
+            svar = answer(k, y, received, None, counts, findings)
+        return {"filer": form.sent, "svar": svar}
 
     async def validate(
         folder_or_file: Path, k: str, y: int, years: Years, landing_parts: tuple | None
@@ -762,39 +881,36 @@ FILE_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "private, no-cache",
 }
-MEDIA_TYPES = {".parquet": "application/vnd.apache.parquet", ".js": "text/javascript; charset=utf-8"}
-
-
-# what a release holds (pipeline.publish: tables, pages, workbooks, their assets), as the OpenAPI document's
-# answer types; anything else is served as application/octet-stream
-RELEASE_SUFFIXES = (
-    ".parquet",
-    ".html",
-    ".css",
-    ".js",
-    ".json",
-    ".csv",
-    ".xlsx",
-    ".svg",
-    ".png",
-    ".woff2",
-    ".txt",
-)
+# What a release holds (pipeline.publish: tables, pages, workbooks, GX Data Docs and their assets), one table
+# for the answers and for the OpenAPI document (independent of the host's /etc/mime.types); anything else is
+# served as application/octet-stream.
+MEDIA_TYPES = {
+    ".parquet": "application/vnd.apache.parquet",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".csv": "text/csv; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/markdown; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".ico": "image/vnd.microsoft.icon",
+    ".otf": "font/otf",
+    ".ttf": "font/ttf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+}
+OTHER_MEDIA_TYPE = "application/octet-stream"
 
 
 def media_type(path: Path) -> str:
-    import mimetypes
-
-    suffix = path.suffix.lower()
-    if suffix in MEDIA_TYPES:
-        return MEDIA_TYPES[suffix]
-    guess = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return f"{guess}; charset=utf-8" if guess.startswith("text/") else guess
+    return MEDIA_TYPES.get(path.suffix.lower(), OTHER_MEDIA_TYPE)
 
 
-RELEASE_MEDIA_TYPES = sorted(
-    {media_type(Path(f"x{s}")).split(";")[0] for s in RELEASE_SUFFIXES} | {"application/octet-stream"}
-)
+RELEASE_MEDIA_TYPES = sorted({t.split(";")[0] for t in MEDIA_TYPES.values()} | {OTHER_MEDIA_TYPE})
 
 
 def submission_status(home: Home, k: str, y: int) -> dict:
@@ -832,7 +948,8 @@ def submission_status(home: Home, k: str, y: int) -> dict:
             v["fund"].append({c: r[c] for c in Fund.model_fields})
     gates = [
         {
-            **{c: r[c] for c in GateResultat.model_fields if c not in ("eksempler", "tid")},
+            # r.get: a snapshot written before a field existed (version) lacks its column until rewritten
+            **{c: r.get(c) for c in GateResultat.model_fields if c not in ("eksempler", "tid")},
             "eksempler": [str(e) for e in json.loads(r["eksempler"] or "[]")],
             "tid": r["tid"].isoformat(),
         }

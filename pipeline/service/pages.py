@@ -83,10 +83,14 @@ def add_pages(
         html = render(template, root="/rapport/", assets="/sider/assets/", release_id="", **context)
         return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
 
-    def error_page(request: Request, status: int, kode: str, besked: str, found=None) -> HTMLResponse:
+    def error_page(
+        request: Request, status: int, kode: str, besked: str, found=None, headers: dict | None = None
+    ) -> HTMLResponse:
         request.state.fejlkode = kode
         who, csrf = found or (None, None)
-        return page("service_fejl.html", status, besked=besked, who=who, csrf=csrf)
+        response = page("service_fejl.html", status, besked=besked, who=who, csrf=csrf)
+        response.headers.update(headers or {})
+        return response
 
     def session(request: Request) -> tuple[Caller, str] | None:
         found = sessions.lookup(home, request.cookies.get(cookie))
@@ -191,7 +195,7 @@ def add_pages(
             rate_limit(who)
             sent = await receive_form(request, who, kode, aar, csrf)
         except ApiError as e:
-            return error_page(request, e.status, e.kode, e.besked, found)
+            return error_page(request, e.status, e.kode, e.besked, found, e.headers)
         return municipality_page(request, found, request.state.kommunekode, str(request.state.aar), sent)
 
     @app.get("/kommune/{kode}", include_in_schema=False)
