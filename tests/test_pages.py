@@ -145,7 +145,8 @@ def service_contexts(text: str) -> dict[str, dict]:
             }
         ],
         "gate_resultater": [
-            {"gate": text, "kontrol": text, "status": text, "evalueret": 10, "antal": 1, "besked": text}
+            {"version": 1, "gate": text, "kontrol": text, "status": text, "evalueret": 10, "antal": 1}
+            | {"besked": text}
             | {"eksempler": [text], "tid": "2026-12-05T08:00:00+01:00"}
         ],
     }
@@ -162,6 +163,33 @@ def service_contexts(text: str) -> dict[str, dict]:
             "upload": True,
             "state": state,
             "links": [{"href": "/rapport/x", "tekst": text}],
+            "form_files": 10,
+            # what the upload form without JavaScript brings back: file names and reasons are the sender's
+            "sent": {
+                "filer": [
+                    {"fil": text, "bytes": 1, "fejl": None},
+                    {"fil": text, "bytes": None, "fejl": text},
+                ],
+                "svar": {
+                    "godkendt": False,
+                    "fund_i_alt": 1,
+                    "datasaet": {
+                        text: dict.fromkeys(
+                            (
+                                "raekker_modtaget",
+                                "raekker_accepteret",
+                                "raekker_afvist",
+                                "raekker_sprunget_over",
+                            ),
+                            1,
+                        )
+                    },
+                    "fund": [
+                        {"fil": text, "raekke": 2, "kolonne": text, "vaerdi": text, "besked": text}
+                        | {"alvorlighed": text}
+                    ],
+                },
+            },
         },
     }
 
