@@ -8,8 +8,8 @@ build moves. Around it:
   without rows is an empty table, not a missing one.
 - `run_dbt`: dbt from the Spark venv (.venv-spark, `make spark-install`) as a subprocess, Spark in process.
   Before a build it registers the exported files as the sources' tables (`register_spark_sources`).
-- `import_marts`: the marts Spark wrote (Parquet tables under <home>/spark/warehouse/marts.db) back into the
-  DuckDB warehouse's `marts` schema, where the gates and publishing read them.
+- `import_tables`: the tables Spark wrote (Parquet under <home>/spark/warehouse/<schema>.db: seeds,
+  intermediate tables, marts) back into the DuckDB warehouse, where the gates and publishing read them.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pipeline.settings import REPO_ROOT, TIME_ZONE, Home
 
 TARGET_ENV = "KKM2_DBT_TARGET"
 SOURCE_SCHEMAS = ("raw", "audit", "reference")
-# Spark names a managed table's folder <schema>.db/<table> under the warehouse folder.
-MARTS_DIR = "marts.db"
+# What comes back from Spark into the DuckDB warehouse: the seeds, the intermediate tables (the gates read two)
+# and the marts. Spark names a managed table's folder <schema>.db/<table> under its warehouse folder.
+IMPORTED_SCHEMAS = ("ref", "intermediate", "marts")
 
 
 def dbt_target() -> str:
@@ -70,14 +71,13 @@ def _tables(con, schema: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def export_sources(con, dest: Path) -> dict[str, int]:
-    """Write the Spark target's sources from the DuckDB warehouse `con` into `dest` (replacing what is there):
-    raw rows of active versions only, partitioned by submission; audit and reference tables whole. Returns
-    the rows written per `<schema>.<table>`."""
-    if dest.exists():
-        shutil.rmtree(dest)
+def export_sources(con, dest: Path, schemas: tuple[str, ...] = SOURCE_SCHEMAS) -> dict[str, int]:
+    """Write the Spark target's sources of `schemas` from the DuckDB warehouse `con` into `dest` (replacing what
+    is there): raw rows of active versions only, partitioned by submission; audit and reference tables whole.
+    Returns the rows written per `<schema>.<table>`."""
     counts: dict[str, int] = {}
-    for schema in SOURCE_SCHEMAS:
+    for schema in schemas:
+        shutil.rmtree(dest / schema, ignore_errors=True)
         for table in _tables(con, schema):
             folder = dest / schema / table
             folder.mkdir(parents=True)
@@ -105,13 +105,25 @@ def export_sources(con, dest: Path) -> dict[str, int]:
     return counts
 
 
+def spark_environment() -> dict[str, str]:
+    """What Spark's JVM needs from the environment of dbt: bound to loopback (no network is needed), and Spark's
+    own logging at errors only."""
+    log4j = REPO_ROOT / "dbt_project" / "spark-log4j2.properties"
+    return {"SPARK_LOCAL_IP": "127.0.0.1", "SPARK_SUBMIT_OPTS": f"-Dlog4j2.configurationFile=file:{log4j}"}
+
+
+def prepare_environment() -> None:
+    """This process's environment for dbt on Spark as a subprocess of it (dagster-dbt passes os.environ)."""
+    for key, value in spark_environment().items():
+        os.environ.setdefault(key, value)
+
+
 def dbt_env(home: Home) -> dict[str, str]:
     """The environment of dbt on Spark: this home, the spark target, Spark bound to loopback, Java in the
     Danish time zone (the session's is set by the profile too)."""
     env = {**os.environ, "KKM2_HOME": str(home.root), TARGET_ENV: "spark", "TZ": TIME_ZONE}
-    env.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    log4j = REPO_ROOT / "dbt_project" / "spark-log4j2.properties"
-    env.setdefault("SPARK_SUBMIT_OPTS", f"-Dlog4j2.configurationFile=file:{log4j}")
+    for key, value in spark_environment().items():
+        env.setdefault(key, value)
     venv_bin = str(spark_venv() / "bin")
     env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
     env.pop("PYTHONPATH", None)
@@ -156,21 +168,62 @@ def build(home: Home, *build_args: str, log=None) -> None:
     run_dbt(home, "build", *build_args, log=log)
 
 
-def mart_folders(home: Home) -> dict[str, Path]:
-    """Each mart table Spark wrote: name -> its folder of Parquet files."""
-    root = warehouse_dir(home) / MARTS_DIR
+def table_folders(home: Home, schema: str) -> dict[str, Path]:
+    """Each table Spark wrote in `schema` (marts, intermediate, ref): name -> its folder of Parquet files.
+    Views (the staging models) have none."""
+    root = warehouse_dir(home) / f"{schema}.db"
     if not root.is_dir():
         return {}
-    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir()}
+    return {p.name: p for p in sorted(root.iterdir()) if p.is_dir() and any(p.glob("*.parquet"))}
 
 
-def import_marts(con, home: Home) -> list[str]:
-    """Replace the DuckDB warehouse's marts by the Parquet tables Spark built (same names, columns and
-    values; DuckDB's types where the contract names them). Returns the tables imported."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+def mart_folders(home: Home) -> dict[str, Path]:
+    return table_folders(home, "marts")
+
+
+def persisted_docs(manifest: dict) -> dict[tuple[str, str], tuple[str, dict[str, str]]]:
+    """The descriptions dbt's `persist_docs` writes as comments on DuckDB (models and seeds that ask for it):
+    (schema, table) -> (the table's description, each column's), from a dbt manifest."""
+    docs = {}
+    for node in manifest["nodes"].values():
+        persist = node.get("config", {}).get("persist_docs") or {}
+        if node["resource_type"] in ("model", "seed") and persist.get("relation"):
+            columns = (
+                {c: v.get("description") or "" for c, v in node["columns"].items()}
+                if persist.get("columns")
+                else {}
+            )
+            docs[(node["schema"], node["alias"])] = (node.get("description") or "", columns)
+    return docs
+
+
+def import_tables(
+    con, home: Home, schemas: tuple[str, ...] = IMPORTED_SCHEMAS, docs: dict | None = None
+) -> list[str]:
+    """Replace the DuckDB warehouse's tables of `schemas` by the Parquet tables Spark built (same names, columns
+    and values; an instant is TIMESTAMPTZ again), with the comments `docs` gives (persisted_docs), as dbt's
+    persist_docs writes them on DuckDB. Returns `<schema>.<table>` of each table imported."""
+    docs = docs or {}
     names = []
-    for name, folder in mart_folders(home).items():
-        files = _literal(str(folder / "*.parquet"))
-        con.execute(f"CREATE OR REPLACE TABLE marts.{_quote(name)} AS SELECT * FROM read_parquet({files})")
-        names.append(name)
+    for schema in schemas:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+        for name, folder in table_folders(home, schema).items():
+            files = _literal(str(folder / "*.parquet"))
+            relation = f"{_quote(schema)}.{_quote(name)}"
+            kind = con.execute(
+                "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database()"
+                " AND table_schema = ? AND table_name = ?",
+                [schema, name],
+            ).fetchall()
+            if kind and kind[0][0] == "VIEW":
+                con.execute(f"DROP VIEW {relation}")
+            con.execute(f"CREATE OR REPLACE TABLE {relation} AS SELECT * FROM read_parquet({files})")
+            table_doc, column_docs = docs.get((schema, name), ("", {}))
+            if table_doc:
+                con.execute(f"COMMENT ON TABLE {relation} IS {_literal(table_doc)}")
+            present = {r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()}
+            for column, doc in column_docs.items():
+                if doc and column in present:
+                    con.execute(f"COMMENT ON COLUMN {relation}.{_quote(column)} IS {_literal(doc)}")
+            names.append(f"{schema}.{name}")
     return names
