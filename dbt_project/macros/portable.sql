@@ -2,9 +2,11 @@
    default; a model never uses these functions directly (tests/test_portable_sql.py). #}
 
 {# The continuous quantile of a column (an aggregate), as a double: with the n values sorted, rn = (n − 1) · q,
-   d = rn − floor(rn) and lo, hi the values at floor(rn) and ceil(rn), lo · (1 − d) + hi · d — DuckDB's
-   quantile_cont. Spark's percentile weighs lo by ceil(rn) − rn, which can differ from 1 − d in the last bit,
-   so on Spark the formula is spelt out over the sorted values. #}
+   d = rn − floor(rn) and lo, hi the values at floor(rn) and ceil(rn), DuckDB's quantile_cont gives
+   lo · (1 − d) + hi · d, computed (in the DuckDB wheel kkm2 pins, on x86-64) as fma(lo, 1 − d, hi · d): one
+   rounding less than the plain formula. Spark's percentile weighs lo by ceil(rn) − rn instead, and either
+   differs from DuckDB in the last bit, so on Spark the formula is spelt out over the sorted values with Java's
+   Math.fma (java_method; its text is the double's shortest exact decimal, cast back exactly). #}
 {% macro quantile_cont(expr, q) -%}
     {{ return(adapter.dispatch('quantile_cont', 'kkm2')(expr, q)) }}
 {%- endmacro %}
@@ -17,7 +19,11 @@
     {%- set lo = s ~ '[cast(floor(' ~ rn ~ ') as int)]' -%}
     {%- set hi = s ~ '[cast(ceil(' ~ rn ~ ') as int)]' -%}
     {%- set d = '(' ~ rn ~ ' - floor(' ~ rn ~ '))' -%}
-    case when size({{ s }}) > 0 then {{ lo }} * (1 - {{ d }}) + {{ hi }} * {{ d }} end
+    case
+        when size({{ s }}) = 0 then null
+        when floor({{ rn }}) = ceil({{ rn }}) then {{ lo }}
+        else cast(java_method('java.lang.Math', 'fma', {{ lo }}, 1 - {{ d }}, {{ hi }} * {{ d }}) as double)
+    end
 {%- endmacro %}
 
 {# Stops the query with a message (an expression of text). #}
