@@ -38,9 +38,16 @@
 {%- endmacro %}
 
 {# Spark: x as a whole number of 10⁻⁹, as DuckDB's cast makes it: y = x · 1e9 (a double), rounded half away
-   from zero (y − trunc(y) is exact in double). Exact while |x| < 9,2 · 10⁹ (the bigint range). #}
+   from zero (y − trunc(y) is exact in double). Exact while |x| < 9,2 · 10⁹ (the bigint range); a larger value
+   stops the query (Spark's cast to bigint would saturate silently; ANSI mode is off under dbt-spark). #}
 {% macro spark__exact_decimal_units(expr) -%}
     {%- set y = '((' ~ expr ~ ') * 1e9)' -%}
-    cast(cast({{ y }} as bigint) + cast(floor(abs({{ y }} - cast({{ y }} as bigint)) * 2) * sign({{ y }}) as bigint)
-        as decimal(38, 0))
+    case
+        when {{ y }} is null then null
+        when abs({{ y }}) < 9.2e18 then cast(
+            cast({{ y }} as bigint) + cast(floor(abs({{ y }} - cast({{ y }} as bigint)) * 2) * sign({{ y }}) as bigint)
+            as decimal(38, 0)
+        )
+        else raise_error('exact_sum: a value beyond 9.2e9 cannot be summed exactly')
+    end
 {%- endmacro %}
