@@ -86,7 +86,7 @@ format: install $(LINT_STAMP)
 
 # The Spark target (docs/spark.md) lives in its own venv: dbt-spark[session] with pyspark runs Spark in process
 # (Java 17). `make test-spark` (after `make test` on CI) runs every dbt unit test on Spark, then builds the demo
-# data on both targets and compares every mart (tests/spark/). KKM2_SPARK_VENV picks another venv.
+# data on both targets and compares every mart (tests/spark/). `make test-spark SPARK_VENV=…` picks another venv.
 SPARK_VENV ?= $(CURDIR)/.venv-spark
 SPARK_STAMP := $(SPARK_VENV)/.installed-$(shell cat requirements-spark.lock | sha256sum | cut -c1-12)
 
