@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock pipelin
 export KKM2_HOME ?= $(CURDIR)/kkm2_home
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install browser office nginx manifest demo run test lint format dev generate snapshot clean bench bench-upload fuzz
+.PHONY: install browser office nginx manifest demo run test lint format dev generate snapshot clean bench bench-upload \
+	fuzz spark-install test-spark
 
 install: $(STAMP)
 
@@ -82,6 +83,24 @@ format: install $(LINT_STAMP)
 	$(BIN)/ruff format pipeline tests
 	$(BIN)/ruff check --fix pipeline tests
 	tmp=$$(mktemp -d) && KKM2_HOME=$$tmp $(LINT_VENV)/bin/sqlfluff fix models; rc=$$?; rm -rf $$tmp; exit $$rc
+
+# The Spark target (docs/spark.md) lives in its own venv: dbt-spark[session] with pyspark runs Spark in process
+# (Java 17). `make test-spark` (after `make test` on CI) runs every dbt unit test on Spark, then builds the demo
+# data on both targets and compares every mart (tests/spark/). `make test-spark SPARK_VENV=…` picks another venv.
+SPARK_VENV ?= $(CURDIR)/.venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed-$(shell cat requirements-spark.lock | sha256sum | cut -c1-12)
+
+$(SPARK_STAMP): requirements-spark.lock
+	@test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install -q -r requirements-spark.lock
+	rm -f $(SPARK_VENV)/.installed-*
+	touch $@
+
+spark-install: $(SPARK_STAMP)  ## the Spark target's venv (.venv-spark: dbt-spark[session], pyspark)
+
+test-spark: install $(SPARK_STAMP)  ## dbt unit tests on Spark, then the parity test (both targets, every mart)
+	KKM2_SPARK_VENV=$(SPARK_VENV) $(BIN)/python -m pytest -q -p no:cacheprovider tests/spark
 
 generate: install  ## regenerate files derived from the contract
 	$(BIN)/kkm2 generate

@@ -1,6 +1,6 @@
 {# A number in Danish format as text: da_num('x', 1) → '1.234,5'. #}
 {% macro da_num(expr, decimals=0) -%}
-    replace(replace(replace(format('{:,.{{ decimals }}f}', {{ expr }}), ',', '§'), '.', ','), '§', '.')
+    replace(replace(replace({{ format_thousands(expr, decimals) }}, ',', '§'), '.', ','), '§', '.')
 {%- endmacro %}
 
 {# A parameter or other number in Danish format with only the decimals it has (up to `max_decimals`):

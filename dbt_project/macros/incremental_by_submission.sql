@@ -9,6 +9,12 @@
    other municipality's rows. An anti-join against {{ this }} in the SQL itself is not pushed down, so every
    municipality's rows were computed before the filter (22 s for one municipality's periods at S = 1, against
    0,1–0,5 s with constants). #}
+{# The materialization of a model incremental by submission: `incremental` on DuckDB (the hooks below); on
+   Spark a `table` rebuilt whole on every build (Parquet tables have no DELETE; docs/spark.md). #}
+{% macro incremental_by_submission_materialization() -%}
+    {{ return('table' if target.type == 'spark' else 'incremental') }}
+{%- endmacro %}
+
 {# The submissions whose active version is not yet in the model and that have accepted rows of `dataset` (the
    model's own rows come from it): one with none adds nothing, and is not asked for again on every run (the
    post-hook removes the rows of a version that is no longer active). #}
@@ -61,6 +67,14 @@
 {%- endmacro %}
 
 {% macro remove_inactive_versions() -%}
+    {{ return(adapter.dispatch('remove_inactive_versions', 'kkm2')()) }}
+{%- endmacro %}
+
+{# Spark rebuilds the model whole (incremental_by_submission_materialization): nothing to remove. #}
+{% macro spark__remove_inactive_versions() -%}
+{%- endmacro %}
+
+{% macro default__remove_inactive_versions() -%}
     delete from {{ this }} where (kommunekode, aar, version) not in (
         select (kommunekode, aar, version) from {{ source('audit', 'active_submissions') }}
     )

@@ -3,6 +3,6 @@
 {% macro parameter(name) -%}
     coalesce(
         (select vaerdi from {{ ref('parametre') }} where parameter = '{{ name }}'),
-        error('seed parametre mangler {{ name }}')
+        {{ raise_error("'seed parametre mangler " ~ name ~ "'") }}
     )
 {%- endmacro %}

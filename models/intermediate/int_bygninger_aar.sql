@@ -16,12 +16,12 @@ dage as (
         a.sektor_fra_bbr,
         make_date(b.aar, 1, 1) as aar_start_dato,
         make_date(b.aar, 12, 31) as aar_slut_dato,
-        datediff('day', make_date(b.aar, 1, 1), make_date(b.aar + 1, 1, 1)) as dage_i_aar,
-        datediff(
+        {{ dbt.datediff('make_date(b.aar, 1, 1)', 'make_date(b.aar + 1, 1, 1)', 'day') }} as dage_i_aar,
+        {{ dbt.datediff(
+            'greatest(coalesce(b.i_brug_fra, make_date(b.aar, 1, 1)), make_date(b.aar, 1, 1))',
+            'least(coalesce(b.i_brug_til, make_date(b.aar, 12, 31)), make_date(b.aar, 12, 31))',
             'day',
-            greatest(coalesce(b.i_brug_fra, make_date(b.aar, 1, 1)), make_date(b.aar, 1, 1)),
-            least(coalesce(b.i_brug_til, make_date(b.aar, 12, 31)), make_date(b.aar, 12, 31))
-        ) + 1 as dage_i_brug
+        ) }} + 1 as dage_i_brug
     from bygninger as b
     left join anvendelse as a on a.anvendelseskode = b.anvendelseskode
 ),

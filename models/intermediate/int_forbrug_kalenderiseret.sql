@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_by_submission_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_changed_submissions('forbrug') }}",
@@ -48,15 +48,7 @@ klippet as (
 maaneder as (
     select
         *,
-        unnest(
-            case
-                when date_trunc('month', start_tid) = date_trunc('month', slut_tid - interval 1 microsecond)
-                    then [date_trunc('month', start_tid)]
-                else generate_series(
-                    date_trunc('month', start_tid), slut_tid - interval 1 microsecond, interval 1 month
-                )
-            end
-        ) as maaned_tid
+        {{ month_starts('start_tid', 'slut_tid') }} as maaned_tid
     from klippet
 ),
 

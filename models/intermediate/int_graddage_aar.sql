@@ -17,7 +17,7 @@ normal as (
 final as (
     select
         cast(year(maaned) as integer) as aar,
-        case when count(distinct month(maaned)) = 12 then sum(graddage) end as graddage_aar,
+        case when count(distinct month(maaned)) = 12 then {{ sum_in_order('graddage', 'maaned') }} end as graddage_aar,
         (select graddage from normal limit 1) as graddage_normal,
         (select kilde from normal limit 1) as graddage_normal_kilde
     from graddage

@@ -23,11 +23,12 @@ final as (
         sum(l.temp_timer) as temp_rumtimer,
         sum(l.temp_timer_uden_for) as temp_rumtimer_uden_for,
         -- one minimum for the building: occupied room-hours with any data (KEY_FIGURES.md, Indoor climate);
-        -- each share then over the room-hours with its own measurement
+        -- each share then over the room-hours with its own measurement (counts: `/` divides in double, where
+        -- 100.0 would make Spark divide in DECIMAL)
         case when sum(l.brugte_timer) >= any_value(p.min_brugte_rumtimer)
-            then 100.0 * sum(l.co2_timer_over) / nullif(sum(l.co2_timer), 0) end as andel_timer_co2_over_1000,
+            then 100 * sum(l.co2_timer_over) / nullif(sum(l.co2_timer), 0) end as andel_timer_co2_over_1000,
         case when sum(l.brugte_timer) >= any_value(p.min_brugte_rumtimer)
-            then 100.0 * sum(l.temp_timer_uden_for) / nullif(sum(l.temp_timer), 0) end
+            then 100 * sum(l.temp_timer_uden_for) / nullif(sum(l.temp_timer), 0) end
             as andel_timer_temp_uden_for_20_26,
         avg(l.rum_karakter) as indeklima_karakter,
         count(l.rum_karakter) as antal_lokaler_med_karakter

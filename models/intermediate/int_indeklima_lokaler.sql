@@ -42,8 +42,8 @@ andele as (
         *,
         sum(brugte_timer) over (partition by kommunekode, aar, bygning_id) >= min_brugte_rumtimer
             as bygning_har_nok,
-        100.0 * co2_timer_over / nullif(co2_timer, 0) as andel_co2_pct,
-        100.0 * temp_timer_uden_for / nullif(temp_timer, 0) as andel_temp_pct
+        100 * co2_timer_over / nullif(co2_timer, 0) as andel_co2_pct,
+        100 * temp_timer_uden_for / nullif(temp_timer, 0) as andel_temp_pct
     from maalt
 ),
 

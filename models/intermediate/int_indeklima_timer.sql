@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_by_submission_materialization(),
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_changed_submissions('indeklima_maalinger') }}",
@@ -37,7 +37,7 @@ timer as (
         lokale_id,
         -- by instant, not by local wall-clock hour: the repeated autumn hour is two hours (UTC hours are
         -- local hours in Denmark, whose offsets are whole hours); the instant shows as local time
-        to_timestamp(3600 * floor(epoch(tidspunkt) / 3600)) as time_tid,
+        {{ hour_start('tidspunkt') }} as time_tid,
         {{ exact_avg('co2_ppm') }} as co2_ppm,
         {{ exact_avg('temperatur_c') }} as temperatur_c,
         count(*) as antal_maalinger,
@@ -60,7 +60,7 @@ final as (
         t.antal_maalinger,
         case
             when t.antal_med_i_brug > 0 then 2 * t.antal_i_brug >= t.antal_med_i_brug
-            else isodow(t.time_tid) <= 5
+            else {{ iso_weekday('t.time_tid') }} <= 5
                 and hour(t.time_tid) >= p.brugstid_fra_time
                 and hour(t.time_tid) < p.brugstid_til_time
                 and cast(t.time_tid as date) not in (select dato from helligdage)

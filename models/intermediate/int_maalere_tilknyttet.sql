@@ -65,8 +65,8 @@ fra_maalere as (
     select
         kommunekode, aar, maaler_id, bygning_id, forsyningsart,
         coalesce(andel, 1.0) as andel,
-        cast(cast(aktiv_fra as timestamp) as timestamptz) as fra_tid,
-        cast(cast(aktiv_til as timestamp) + interval 1 day as timestamptz) as til_tid,
+        {{ date_start('aktiv_fra') }} as fra_tid,
+        {{ date_start('aktiv_til', days=1) }} as til_tid,
         'maalere' as kilde
     from maalere
 ),
@@ -98,12 +98,12 @@ final as (
         s.andel,
         greatest(
             coalesce(s.fra_tid, {{ year_start('s.aar') }}),
-            coalesce(cast(cast(b.i_brug_fra as timestamp) as timestamptz), {{ year_start('s.aar') }}),
+            coalesce({{ date_start('b.i_brug_fra') }}, {{ year_start('s.aar') }}),
             {{ year_start('s.aar') }}
         ) as aktiv_fra_tid,
         least(
             coalesce(s.til_tid, {{ year_end('s.aar') }}),
-            coalesce(cast(cast(b.i_brug_til as timestamp) + interval 1 day as timestamptz), {{ year_end('s.aar') }}),
+            coalesce({{ date_start('b.i_brug_til', days=1) }}, {{ year_end('s.aar') }}),
             {{ year_end('s.aar') }}
         ) as aktiv_til_tid,
         s.kilde

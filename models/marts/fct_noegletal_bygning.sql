@@ -25,11 +25,14 @@ bygning as (
 -- every number of the building mart as (noegletal, vaerdi), nulls left out; the join with the catalogue
 -- below keeps the figures
 kolonner as (
-    unpivot (
-        select * exclude (navn, sektor, ejerforhold, naermere_eftersyn, naermere_eftersyn_aarsag) from bygning
-    )
-    on columns(* exclude (kommunekode, aar, bygning_id))
-    into name noegletal value vaerdi
+    {{ unpivot_columns(
+        'bygning',
+        keys=['kommunekode', 'aar', 'bygning_id'],
+        exclude=['navn', 'sektor', 'ejerforhold', 'naermere_eftersyn', 'naermere_eftersyn_aarsag'],
+        columns_of=('marts', 'mart_noegletal_bygning'),
+        name='noegletal',
+        value='vaerdi',
+    ) }}
 ),
 
 -- what each figure aggregates: its own column of the building mart, or what its aggregation counts
@@ -51,11 +54,11 @@ vaerdier as (
 -- (KEY_FIGURES.md, building level)
 dele as (
     select kommunekode, aar, bygning_id, 'andel_timer_co2_over_1000' as noegletal,
-           100.0 * co2_rumtimer_over as taeller, co2_rumtimer as naevner
+           100 * co2_rumtimer_over as taeller, co2_rumtimer as naevner
     from {{ ref('int_indeklima_bygning') }}
     union all
     select kommunekode, aar, bygning_id, 'andel_timer_temp_uden_for_20_26',
-           100.0 * temp_rumtimer_uden_for, temp_rumtimer
+           100 * temp_rumtimer_uden_for, temp_rumtimer
     from {{ ref('int_indeklima_bygning') }}
     union all
     select kommunekode, aar, bygning_id, 'anvendelsesgrad_pct', 100.0 * timer_anvendt, timer_til_raadighed
@@ -64,7 +67,7 @@ dele as (
     select kommunekode, aar, bygning_id, 'bookingsgrad_pct', 100.0 * timer_booket, timer_til_raadighed_med_booking
     from {{ ref('int_anvendelse_bygning') }}
     union all
-    select kommunekode, aar, bygning_id, 'udnyttelsesgrad_pct', 100.0 * brugere, kapacitet
+    select kommunekode, aar, bygning_id, 'udnyttelsesgrad_pct', 100 * brugere, kapacitet
     from {{ ref('int_udnyttelse_bygning') }}
     union all
     select u.kommunekode, u.aar, u.bygning_id, 'm2_pr_bruger', b.bda_m2, u.brugere
@@ -90,7 +93,7 @@ final as (
                 then case when v.vaerdi >= 3.5 then 100.0 * b.bda_m2 else 0.0 end
             when k.aggregering in ('puljede_rumtimer', 'timeforhold', 'brugerforhold', 'areal_pr_bruger')
                 then d.taeller
-            else error('dim_noegletal: ukendt aggregering ' || k.aggregering || ' for ' || v.noegletal)
+            else {{ raise_error("'dim_noegletal: ukendt aggregering ' || k.aggregering || ' for ' || v.noegletal") }}
         end as taeller,
         case
             when k.aggregering in ('arealforhold', 'arealvaegtet_middel', 'andel_areal_tilstand_4_5') then b.bda_m2

@@ -40,9 +40,9 @@ statistik as (
         sammenligningsgruppe,
         count(*) as n_kommuner,
         {{ exact_avg('vaerdi') }} as gennemsnit,
-        quantile_cont(vaerdi, 0.5) as median,
-        quantile_cont(vaerdi, 0.25) as p25,
-        quantile_cont(vaerdi, 0.75) as p75,
+        {{ quantile_cont('vaerdi', 0.5) }} as median,
+        {{ quantile_cont('vaerdi', 0.25) }} as p25,
+        {{ quantile_cont('vaerdi', 0.75) }} as p75,
         min(vaerdi) as min,
         max(vaerdi) as max
     from grupperet

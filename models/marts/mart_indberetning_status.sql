@@ -34,16 +34,16 @@ porte as (
         aar,
         count(*) filter (where gate = '2' and status = 'advarsel') as gate2_advarsler,
         count(*) filter (where gate = '3' and status = 'fejl') as gate3_fejl,
-        string_agg(besked, ' | ' order by gate, kontrol) filter (where status <> 'ok') as kvalitet_besked
+        {{ string_agg_ordered('besked', "' | '", ['gate', 'kontrol']) }} filter (where status <> 'ok') as kvalitet_besked
     from {{ source('audit', 'gate_results') }}
-    where koersel = (select arg_max(koersel, tid) from {{ source('audit', 'gate_results') }})
+    where koersel = (select max_by(koersel, tid) from {{ source('audit', 'gate_results') }})
     group by all
 ),
 
 alle_datasaet as (
     select distinct dataset from tilstande
     union
-    select unnest({{ contract_datasets() }})
+    select {{ unnest_list(contract_datasets()) }}
 ),
 
 final as (

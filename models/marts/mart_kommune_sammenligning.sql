@@ -50,10 +50,11 @@ rangeret as (
         *,
         count(*) over w_alle as n,
         100.0 * percent_rank() over (partition by aar, sektor, noegletal order by orienteret) as percentil_raa,
-        case when retning = 'neutral'
+        -- bigint as in DuckDB (Spark's rank() is an int)
+        cast(case when retning = 'neutral'
             then rank() over (partition by aar, sektor, noegletal order by vaerdi)
             else rank() over (partition by aar, sektor, noegletal order by orienteret desc)
-        end as rang
+        end as bigint) as rang
     from med_retning
     where indgaar_i_benchmark and vaerdi is not null
     window w_alle as (partition by aar, sektor, noegletal)

@@ -105,7 +105,7 @@ figurer as (
         i.indeklima_karakter,
         a.anvendelsesgrad_pct,
         a.bookingsgrad_pct,
-        100.0 * n.brugere / nullif(n.kapacitet, 0) as udnyttelsesgrad_pct,
+        100 * n.brugere / nullif(n.kapacitet, 0) as udnyttelsesgrad_pct,
         b.bda_m2 / nullif(n.brugere, 0) as m2_pr_bruger,
         us.understoettelsesgrad,
         f.el_daekning_pct,
@@ -186,11 +186,11 @@ eftersyn as (
 
 final as (
     select
-        * exclude (
-            udgift_fraktil_kr, udgift_n_kommuner, udgift_min_kommuner, udgift_ikke_testet,
-            dyr, daarlig_stand, lav_anvendelse, lav_udnyttelse,
-            udgift_fraktil, tilstand_min, anvendelsesgrad_under, udnyttelsesgrad_under
-        ),
+        {{ star_except([
+            'udgift_fraktil_kr', 'udgift_n_kommuner', 'udgift_min_kommuner', 'udgift_ikke_testet',
+            'dyr', 'daarlig_stand', 'lav_anvendelse', 'lav_udnyttelse',
+            'udgift_fraktil', 'tilstand_min', 'anvendelsesgrad_under', 'udnyttelsesgrad_under',
+        ]) }},
         coalesce(dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse), false) as naermere_eftersyn,
         case when dyr and (daarlig_stand or lav_anvendelse or lav_udnyttelse) then
             'Samlet udgift ' || {{ da_num('samlet_udgift_pr_m2') }} || ' kr/m² er over sektorens '
@@ -205,7 +205,7 @@ final as (
             || '.'
         when udgift_ikke_testet then
             'Udgiftstesten er ikke foretaget: sektorens udgift pr. m² kendes kun fra '
-            || cast(udgift_n_kommuner as varchar) || case when udgift_n_kommuner = 1 then ' kommune' else ' kommuner' end
+            || cast(udgift_n_kommuner as string) || case when udgift_n_kommuner = 1 then ' kommune' else ' kommuner' end
             || ', og den nationale fraktil kræver mindst ' || {{ da_num('udgift_min_kommuner') }} || '.'
         end as naermere_eftersyn_aarsag
     from eftersyn

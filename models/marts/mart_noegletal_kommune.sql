@@ -17,7 +17,8 @@ lang as (
 med_alle as (
     select * from lang
     union all
-    select * replace ('alle' as sektor) from lang
+    select kommunekode, aar, 'alle' as sektor, bygning_id, noegletal, aggregering, bda_m2, vaerdi, taeller, naevner
+    from lang
 ),
 
 bygninger as (
@@ -30,7 +31,7 @@ areal as (
     from (
         select * from bygninger
         union all
-        select * replace ('alle' as sektor) from bygninger
+        select kommunekode, aar, 'alle' as sektor, bda_m2 from bygninger
     )
     group by all
 ),

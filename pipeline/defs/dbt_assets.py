@@ -18,7 +18,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipeline import progress
+from pipeline import progress, spark
 from pipeline.defs.resources import DUCKDB_WRITER_POOL, GATES_KEY, Kkm2Home
 from pipeline.locking import file_lock
 from pipeline.settings import REPO_ROOT
@@ -71,6 +71,18 @@ class Kkm2DbtCli(DbtCliResource):
 
 
 def dbt_resource() -> DbtCliResource:
+    """dbt for the build: DuckDB's from this environment; with KKM2_DBT_TARGET=spark the Spark venv's, on the
+    `spark` target (pipeline/spark.py, docs/spark.md)."""
+    if spark.on_spark():
+        spark.prepare_environment()
+        return Kkm2DbtCli(
+            project_dir=dbt_project(), dbt_executable=str(spark.dbt_executable()), target="spark"
+        )
+    return Kkm2DbtCli(project_dir=dbt_project(), dbt_executable=dbt_executable())
+
+
+def parse_resource() -> DbtCliResource:
+    """dbt for `dbt parse` (the manifest that defines the assets, the same for both targets): this environment's."""
     return Kkm2DbtCli(project_dir=dbt_project(), dbt_executable=dbt_executable())
 
 
@@ -88,7 +100,7 @@ def _prepare(project: DbtProject) -> None:
     if project.manifest_path.exists() and stamp.exists() and stamp.read_text() == fingerprint:
         return
     # dbt parse, as dagster-dbt's preparer does it, with this environment's dbt (not whichever is on PATH)
-    dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    parse_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
     stamp.write_text(fingerprint)
 
 
@@ -199,8 +211,12 @@ def kkm2_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm2
         # dbt's artifacts of this run go to the home folder (not the repository); only the latest is kept.
         runs = kkm2.home.tmp / "dbt"
         shutil.rmtree(runs, ignore_errors=True)
+        if spark.on_spark():
+            prepare_spark_sources(kkm2, dbt, runs / "sources")
         with stage("dbt"), progress.task("dbt", total=len(context.selected_asset_keys)):
             yield from counted(dbt.cli(args, context=context, target_path=runs / context.run_id).stream())
+        if spark.on_spark():
+            import_spark_tables(kkm2)
         # Static, self-contained docs for the release (opened from disk, no server); they describe the models,
         # so they are made again only when the project changed (6–7 s a build otherwise).
         # They reuse this build's manifest and parse state (`--no-compile`): compiling every node again cost
@@ -235,7 +251,27 @@ def kkm2_status_mart(context: dg.AssetExecutionContext, dbt: DbtCliResource, kkm
         runs = kkm2.home.tmp / "dbt_status"
         shutil.rmtree(runs, ignore_errors=True)
         args = dbt_build_args(full_refresh=False, heavy_tests=context.run.tags.get(HEAVY_TESTS_TAG) == "true")
+        if spark.on_spark():  # the gates' results, written since the build's export
+            prepare_spark_sources(kkm2, dbt, runs / "sources", schemas=("audit",))
         yield from counted(dbt.cli(args, context=context, target_path=runs).stream())
+        if spark.on_spark():
+            import_spark_tables(kkm2)
+
+
+def prepare_spark_sources(
+    kkm2: Kkm2Home, dbt: DbtCliResource, target_path: Path, schemas=spark.SOURCE_SCHEMAS
+):
+    """Spark target: the sources exported from the DuckDB warehouse as Parquet and registered as Spark's tables."""
+    with stage("spark_export"), kkm2.warehouse(read_only=True) as con:
+        spark.export_sources(con, spark.sources_dir(kkm2.home), schemas=schemas)
+    dbt.cli(["run-operation", "register_spark_sources"], target_path=target_path, raise_on_error=True).wait()
+
+
+def import_spark_tables(kkm2: Kkm2Home) -> None:
+    """Spark target: the tables Spark built (seeds, intermediate tables, marts) into the DuckDB warehouse, where the
+    gates, publishing and the report read them."""
+    with stage("spark_import"), kkm2.warehouse() as con:
+        spark.import_tables(con, kkm2.home, docs=spark.persisted_docs(MANIFEST))
 
 
 def counted(events):
