@@ -523,6 +523,14 @@ def test_a_person_logs_in_drops_files_and_sees_the_danish_findings(site, browser
     assert elsewhere == []
 
 
+def sign_in(page, base: str, token: str) -> None:
+    """Log in through the page as a person does; lands on the one municipality's page."""
+    page.goto(base + "/log-ind")
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(base + "/kommune/0101")
+
+
 def test_a_person_without_javascript_sends_files_with_the_form_and_sees_the_findings(site, browser):
     """The same page with JavaScript turned off (a locked-down browser): the file field and the button send
     the files as a form, and the page comes back with what was received and the Danish findings."""
@@ -532,10 +540,7 @@ def test_a_person_without_javascript_sends_files_with_the_form_and_sees_the_find
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(base + "/log-ind")
-        page.get_by_label("Token").fill(token)
-        page.get_by_role("button", name="Log ind").click()
-        page.wait_for_url(base + "/kommune/0101")
+        sign_in(page, base, token)
         assert page.locator("noscript").count() == 1
         page.get_by_label("Indberetningsår").select_option(str(AAR))
         page.get_by_role("button", name="Vis året").click()
@@ -561,10 +566,7 @@ def test_a_person_without_javascript_sends_files_with_the_form_and_sees_the_find
     context = browser.new_context()
     page = context.new_page()
     try:
-        page.goto(base + "/log-ind")
-        page.get_by_label("Token").fill(token)
-        page.get_by_role("button", name="Log ind").click()
-        page.wait_for_url(base + "/kommune/0101")
+        sign_in(page, base, token)
         page.goto(f"{base}/kommune/0101?aar={AAR}")
         page.get_by_label("Vælg filer").set_input_files(str(bad))
         page.evaluate("document.getElementById('upload').submit()")
