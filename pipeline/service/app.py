@@ -387,9 +387,8 @@ class FormFiles:
             return
         if self.folder is None:
             self.folder = self.make_folder()
-        tmp = self.folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
-        self.part = {"kind": "file", "name": name, "tmp": tmp, "file": os.fdopen(fd, "wb"), "size": 0}
+        tmp, f = open_upload(self.folder)
+        self.part = {"kind": "file", "name": name, "tmp": tmp, "file": f, "size": 0}
 
     def data(self, data: bytes, start: int, end: int) -> None:
         p = self.part
@@ -413,12 +412,7 @@ class FormFiles:
             if not self.csrf_ok:
                 raise csrf_refused()
         elif p["kind"] == "file":
-            f = p["file"]
-            f.flush()
-            os.fsync(f.fileno())
-            f.close()
-            os.replace(p["tmp"], self.folder / p["name"])
-            _fsync_dir(self.folder)
+            commit_upload(p["file"], p["tmp"], self.folder / p["name"])
             self.sent.append({"fil": p["name"], "bytes": p["size"], "fejl": None})
         self.part = {"kind": "skip"}
 
@@ -430,6 +424,22 @@ class FormFiles:
             p["file"].close()
             p["tmp"].unlink(missing_ok=True)
         self.part = {"kind": "skip"}
+
+
+def open_upload(folder: Path):
+    """A new dot-named temporary file in `folder` (the landing walker never reads it): (its path, the file)."""
+    tmp = folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
+    return tmp, os.fdopen(fd, "wb")
+
+
+def commit_upload(f, tmp: Path, target: Path) -> None:
+    """The whole file in place, atomically: fsync, close, rename over `target`, fsync the folder."""
+    f.flush()
+    os.fsync(f.fileno())
+    f.close()
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -610,20 +620,16 @@ def create_app(home: Home, authenticate=tokens.authenticate, https: bool = False
         """`chunks` into `folder/name`, atomically: a dot-named temporary file beside it, fsync, rename. Too large
         (413), cut off (400) or stalled (408): the temporary file is removed and nothing else changed."""
         limit = limits().file_bytes
-        tmp = folder / f"{UPLOAD_PREFIX}{secrets.token_hex(8)}.part"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o640)
+        tmp, f = open_upload(folder)
         size = 0
         try:
-            with os.fdopen(fd, "wb") as f:
+            with f:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
                         raise too_large()
                     f.write(chunk)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, folder / name)
-            _fsync_dir(folder)
+                commit_upload(f, tmp, folder / name)
         except ClientDisconnect:
             tmp.unlink(missing_ok=True)
             raise ApiError(400, "UPLOAD_AFBRUDT", "Uploaden blev afbrudt; intet er gemt.") from None
